@@ -1,0 +1,121 @@
+"""The store's tables (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+Records are never overwritten: every ingested row becomes records with their source, row
+number and the id they carry in their source system; every value is a statement keeping the
+original text beside the cleaned value. Alembic migrations in ``migrations/`` create these.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# A case is a compartment: every source (and so every record) belongs to exactly one.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("status", String(20), nullable=False, default="open"),
+    Column("created_at", DateTime, nullable=False),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("format", String(20), nullable=False),
+    Column("encoding", String(40)),
+    Column("delimiter", String(4)),
+    Column("profile_name", String(200), nullable=False),
+    Column("profile_sha256", String(64), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_quarantined", Integer, nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+    Column("loaded_by", String(200), nullable=False),
+    Column("lantern_version", String(40), nullable=False),
+    UniqueConstraint("case_id", "sha256"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("source_id", Integer, ForeignKey("sources.id"), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("alias", String(100), nullable=False),  # the entity's name in the mapping profile
+    Column("schema", String(100), nullable=False),
+    Column("namespace", String(200), nullable=False),
+    Column("source_record_id", String(200)),  # the id the record carries in its own system
+    Index(None, "source_id"),
+    Index(None, "schema"),
+    Index(None, "namespace", "source_record_id"),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("record_id", BigInteger, ForeignKey("records.id"), nullable=False),
+    Column("prop", String(100), nullable=False),
+    Column("original", Text, nullable=False),
+    Column("value", Text),  # null when the original could not be cleaned
+    Column("quality", String(200)),  # a note on a value that loaded but needs care
+    Index(None, "record_id"),
+    Index(None, "prop", "value"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("source_id", Integer, ForeignKey("sources.id"), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("from_record_id", BigInteger, ForeignKey("records.id"), nullable=False),
+    Column("to_record_id", BigInteger, ForeignKey("records.id"), nullable=False),
+    Column("properties", Text),  # JSON object of cleaned link properties
+    Index(None, "from_record_id"),
+    Index(None, "to_record_id"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("source_id", Integer, ForeignKey("sources.id"), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("field", String(200)),
+    Column("raw_value", Text),
+    Column("reason", Text, nullable=False),
+    Column("action", String(20), nullable=False),  # 'row rejected' | 'value rejected'
+    Index(None, "source_id"),
+)
