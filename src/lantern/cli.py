@@ -33,7 +33,7 @@ err_console = Console(stderr=True)
 class LanternGroup(TyperGroup):
     """Turns LanternError into a one-line message and exit status 1."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except LanternError as exc:
@@ -82,6 +82,7 @@ def _workspace(ctx: typer.Context) -> Workspace:
 
 # ---- init / status --------------------------------------------------------------------------
 
+
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create a workspace (or upgrade an old one) at --db."""
@@ -106,12 +107,19 @@ def render_status(conn: Any, case_id: int, workspace: Workspace, case: str) -> N
     by_source = queries.record_counts_by_source(conn, case_id)
     console.print(f"[bold]Workspace[/] {workspace.display_url}   [bold]case[/] {case}")
     table = Table(title=f"Sources ({len(srcs)})", title_justify="left")
-    for col in ("#", "file", "profile", "rows loaded", "quarantined", "records", "loaded at", "by"):
-        table.add_column(col, justify="right" if col in ("#", "rows loaded", "quarantined", "records") else "left")
+    table.add_column("#", justify="right")
+    table.add_column("file", overflow="fold", ratio=3)
+    table.add_column("profile", overflow="fold", ratio=2)
+    for col in ("rows", "quarantined", "records"):
+        table.add_column(col, justify="right")
+    table.add_column("loaded", overflow="fold", ratio=2)
     for source in srcs:
         records = sum(n for (sid, _), n in by_source.items() if sid == source.id)
-        table.add_row(str(source.id), source.file_name, source.profile_name, f"{source.rows_loaded:,}",
-                      f"{source.rows_quarantined:,}", f"{records:,}", source.loaded_at, source.loaded_by)
+        table.add_row(
+            str(source.id), source.file_name, source.profile_name, f"{source.rows_loaded:,}",
+            f"{source.rows_quarantined:,}", f"{records:,}",
+            f"{source.loaded_at.replace('T', ' ')} by {source.loaded_by}",
+        )
     console.print(table)
     counts = Table(title="Records by type", title_justify="left")
     counts.add_column("type")
@@ -130,23 +138,35 @@ def render_status(conn: Any, case_id: int, workspace: Workspace, case: str) -> N
     quarantined = queries.quarantine_counts(conn, case_id)
     rows = quarantined.get("row rejected", 0)
     values = quarantined.get("value rejected", 0)
-    console.print(f"Quarantine: {rows:,} rows rejected, {values:,} values rejected"
-                  + ("  (see `lantern quarantine`)" if rows or values else ""))
+    console.print(
+        f"Quarantine: {rows:,} rows rejected, {values:,} values rejected"
+        + ("  (see `lantern quarantine`)" if rows or values else "")
+    )
 
 
 # ---- ingest ---------------------------------------------------------------------------------
 
+
 @contextmanager
 def _progress() -> Iterator[Progress]:
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
-        TimeRemainingColumn(), console=err_console, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
     ) as progress:
         yield progress
 
 
-def ingest_paths(workspace: Workspace, paths: list[Path], profile_ref: str, settings: Settings,
-                 quiet: bool = False) -> tuple[list[IngestResult], list[str]]:
+def ingest_paths(
+    workspace: Workspace,
+    paths: list[Path],
+    profile_ref: str,
+    settings: Settings,
+    quiet: bool = False,
+) -> tuple[list[IngestResult], list[str]]:
     """Ingest each file in its own transaction; returns the results and the per-file errors."""
     profile = load_profile(profile_ref)
     results: list[IngestResult] = []
@@ -159,12 +179,21 @@ def ingest_paths(workspace: Workspace, paths: list[Path], profile_ref: str, sett
                 progress.update(task, completed=done, total=total)
 
             try:
-                result = ingest_file(workspace, path, profile, user=settings.acting_user,
-                                     case=settings.case, progress=report)
+                result = ingest_file(
+                    workspace,
+                    path,
+                    profile,
+                    user=settings.acting_user,
+                    case=settings.case,
+                    progress=report,
+                )
             except LanternError as exc:
                 errors.append(str(exc))
-                err_console.print(f"[bold red]error:[/] {exc} [dim](nothing loaded from this file)[/]",
-                                  highlight=False, soft_wrap=True)
+                err_console.print(
+                    f"[bold red]error:[/] {exc} [dim](nothing loaded from this file)[/]",
+                    highlight=False,
+                    soft_wrap=True,
+                )
                 continue
             finally:
                 progress.remove_task(task)
@@ -177,13 +206,19 @@ def ingest_paths(workspace: Workspace, paths: list[Path], profile_ref: str, sett
 def _print_result(result: IngestResult) -> None:
     name = Path(result.file).name
     if result.duplicate:
-        console.print(f"[yellow]{name}[/]: already loaded as source #{result.source_id}; nothing to do")
+        console.print(
+            f"[yellow]{name}[/]: already loaded as source #{result.source_id}; nothing to do"
+        )
         return
-    line = (f"[green]{name}[/]: {result.rows_loaded:,} rows loaded "
-            f"({result.records:,} records, {result.statements:,} values, {result.links:,} links)")
+    line = (
+        f"[green]{name}[/]: {result.rows_loaded:,} rows loaded "
+        f"({result.records:,} records, {result.statements:,} values, {result.links:,} links)"
+    )
     if result.rows_quarantined or result.values_rejected:
-        line += (f", [yellow]{result.rows_quarantined:,} rows quarantined, "
-                 f"{result.values_rejected:,} values rejected[/]")
+        line += (
+            f", [yellow]{result.rows_quarantined:,} rows quarantined, "
+            f"{result.values_rejected:,} values rejected[/]"
+        )
     console.print(line + f" in {result.seconds:.1f}s")
 
 
@@ -191,8 +226,12 @@ def _print_result(result: IngestResult) -> None:
 def ingest(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Files to load: CSV, XLSX or JSON lines.")],
-    profile: Annotated[str, typer.Option("--profile", "-p",
-                                         help="Mapping profile: a YAML file, or the name of a shipped one.")],
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile", "-p", help="Mapping profile: a YAML file, or the name of a shipped one."
+        ),
+    ],
 ) -> None:
     """Load source files through a mapping profile. Each file loads whole or not at all."""
     settings = _settings(ctx)
@@ -215,12 +254,17 @@ def list_profiles() -> None:
 
 # ---- quarantine / export --------------------------------------------------------------------
 
+
 @app.command()
 def quarantine(
     ctx: typer.Context,
-    source: Annotated[int | None, typer.Option(help="Only this source (its # in `status`).")] = None,
+    source: Annotated[
+        int | None, typer.Option(help="Only this source (its # in `status`).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="Show at most this many entries.")] = 50,
-    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write every entry to this CSV file.")] = None,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write every entry to this CSV file.")
+    ] = None,
 ) -> None:
     """Show rows and values that were not loaded, with file, row, field and reason."""
     from lantern.export.tabular import write_csv
@@ -230,8 +274,11 @@ def quarantine(
     with workspace.reader() as conn:
         case_id = workspace.case_id(conn, settings.case)
         if csv_out is not None:
-            n = write_csv(csv_out, queries.quarantine_rows(conn, case_id, source),
-                          ["file_name", "row_number", "field", "action", "reason", "raw_value"])
+            n = write_csv(
+                csv_out,
+                queries.quarantine_rows(conn, case_id, source),
+                ["file_name", "row_number", "field", "action", "reason", "raw_value"],
+            )
             console.print(f"Wrote {n:,} quarantine entries to {csv_out}")
             return
         entries = list(queries.quarantine_rows(conn, case_id, source, limit))
@@ -243,8 +290,14 @@ def quarantine(
         table.add_column(col, overflow="fold")
     for entry in entries:
         raw = entry["raw_value"] or ""
-        table.add_row(entry["file_name"], str(entry["row_number"]), entry["field"] or "",
-                      entry["action"], entry["reason"], raw[:80] + ("..." if len(raw) > 80 else ""))
+        table.add_row(
+            entry["file_name"],
+            str(entry["row_number"]),
+            entry["field"] or "",
+            entry["action"],
+            entry["reason"],
+            raw[:80] + ("..." if len(raw) > 80 else ""),
+        )
     console.print(table)
 
 
@@ -254,7 +307,9 @@ EXPORT_FORMATS = ("jsonl",)
 @app.command()
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORT_FORMATS)}.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORT_FORMATS)}.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for stdout).")],
 ) -> None:
     """Export the workspace: jsonl gives every statement and link with its provenance."""
@@ -288,17 +343,22 @@ def _write_jsonl(out: TextIO, conn: Any, case_id: int) -> int:
         n += 1
     for row in queries.links_with_provenance(conn, case_id):
         props = json.loads(row.pop("properties") or "{}")
-        out.write(json.dumps({"kind": "link", **row, "properties": props}, ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps({"kind": "link", **row, "properties": props}, ensure_ascii=False) + "\n"
+        )
         n += 1
     return n
 
 
 # ---- demo -----------------------------------------------------------------------------------
 
+
 @app.command()
 def demo(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo workspace.")] = Path("demo"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo workspace.")] = Path(
+        "demo"
+    ),
 ) -> None:
     """Run the main job on the bundled sample data: create a workspace, ingest, report."""
     from lantern.demo import run_demo

@@ -15,12 +15,19 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", "LANTERN_DB", "sqlite:///lantern.db",
-            "Workspace database: a SQLite file path or URL, or a postgresql:// URL."),
-    Setting("user", "LANTERN_USER", None,
-            "Who is acting; recorded with every load. Defaults to the operating-system user."),
-    Setting("case", "LANTERN_CASE", "default",
-            "The case (compartment) to work in."),
+    Setting(
+        "db",
+        "LANTERN_DB",
+        "sqlite:///lantern.db",
+        "Workspace database: a SQLite file path or URL, or a postgresql:// URL.",
+    ),
+    Setting(
+        "user",
+        "LANTERN_USER",
+        None,
+        "Who is acting; recorded with every load. Defaults to the operating-system user.",
+    ),
+    Setting("case", "LANTERN_CASE", "default", "The case (compartment) to work in."),
 )
 
 SETTING_BY_NAME = {s.name: s for s in SETTINGS}

@@ -23,9 +23,10 @@ from lantern.ingest.mapper import ROW_REJECTED, MappedRow, RowMapper
 from lantern.ingest.profile import Profile
 from lantern.ingest.readers import open_table
 from lantern.store import tables
+from lantern.store.bulk import bulk_insert
 from lantern.store.workspace import Workspace, utcnow
 
-BATCH_ROWS = 5000
+BATCH_ROWS = 10_000
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -52,86 +53,110 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+RECORD_COLUMNS = ("id", "case_id", "source_id", "row_number", "alias", "schema", "namespace",
+                  "source_record_id")
+STATEMENT_COLUMNS = ("record_id", "prop", "original", "value", "quality")
+LINK_COLUMNS = ("case_id", "source_id", "row_number", "type", "from_record_id", "to_record_id",
+                "properties")
+ISSUE_COLUMNS = ("case_id", "source_id", "row_number", "field", "raw_value", "reason", "action")
+
+
 class _BatchWriter:
-    """Collects mapped rows and writes them with one executemany per table."""
+    """Collects mapped rows as tuples and writes each table with one bulk insert."""
 
     def __init__(self, conn: Connection, case_id: int, source_id: int, first_record_id: int) -> None:
         self.conn = conn
         self.case_id = case_id
         self.source_id = source_id
         self.next_record_id = first_record_id
-        self.records: list[dict[str, Any]] = []
-        self.statements: list[dict[str, Any]] = []
-        self.links: list[dict[str, Any]] = []
-        self.issues: list[dict[str, Any]] = []
+        self.records: list[tuple[Any, ...]] = []
+        self.statements: list[tuple[Any, ...]] = []
+        self.links: list[tuple[Any, ...]] = []
+        self.issues: list[tuple[Any, ...]] = []
         self.counts = {"records": 0, "statements": 0, "links": 0, "loaded": 0, "quarantined": 0,
                        "values_rejected": 0}
 
     def add(self, mapped: MappedRow) -> None:
         ids: dict[str, int] = {}
+        case_id, source_id, row = self.case_id, self.source_id, mapped.number
         for record in mapped.records:
             record_id = self.next_record_id
             self.next_record_id += 1
             ids[record.alias] = record_id
-            self.records.append({
-                "id": record_id, "case_id": self.case_id, "source_id": self.source_id,
-                "row_number": mapped.number, "alias": record.alias, "schema": record.schema,
-                "namespace": record.namespace, "source_record_id": record.source_record_id,
-            })
-            self.statements.extend(
-                {"record_id": record_id, "prop": s.prop, "original": s.original,
-                 "value": s.value, "quality": s.quality}
-                for s in record.statements
-            )
+            self.records.append((record_id, case_id, source_id, row, record.alias, record.schema,
+                                 record.namespace, record.source_record_id))
+            self.statements.extend((record_id, s.prop, s.original, s.value, s.quality)
+                                   for s in record.statements)
         for link in mapped.links:
-            self.links.append({
-                "case_id": self.case_id, "source_id": self.source_id, "row_number": mapped.number,
-                "type": link.type, "from_record_id": ids[link.source], "to_record_id": ids[link.target],
-                "properties": json.dumps(link.properties, ensure_ascii=False) if link.properties else None,
-            })
+            props = json.dumps(link.properties, ensure_ascii=False) if link.properties else None
+            self.links.append((case_id, source_id, row, link.type, ids[link.source], ids[link.target], props))
         for issue in mapped.issues:
-            self.issues.append({
-                "case_id": self.case_id, "source_id": self.source_id, "row_number": issue.row,
-                "field": issue.field, "raw_value": issue.raw, "reason": issue.reason,
-                "action": issue.action,
-            })
+            self.issues.append((case_id, source_id, issue.row, issue.field, issue.raw, issue.reason,
+                                issue.action))
             if issue.action != ROW_REJECTED:
                 self.counts["values_rejected"] += 1
         self.counts["quarantined" if mapped.rejected else "loaded"] += 1
 
     def flush(self) -> None:
-        for table, rows, key in ((tables.records, self.records, "records"),
-                                 (tables.statements, self.statements, "statements"),
-                                 (tables.links, self.links, "links"),
-                                 (tables.quarantine, self.issues, None)):
+        for table, columns, rows, key in (
+            (tables.records, RECORD_COLUMNS, self.records, "records"),
+            (tables.statements, STATEMENT_COLUMNS, self.statements, "statements"),
+            (tables.links, LINK_COLUMNS, self.links, "links"),
+            (tables.quarantine, ISSUE_COLUMNS, self.issues, None),
+        ):
             if rows:
-                self.conn.execute(insert(table), rows)
+                bulk_insert(self.conn, table, columns, rows)
                 if key:
                     self.counts[key] += len(rows)
                 rows.clear()
 
 
-def ingest_file(workspace: Workspace, path: Path, profile: Profile, *, user: str,
-                case: str | None = None, progress: ProgressCallback | None = None) -> IngestResult:
+def ingest_file(
+    workspace: Workspace,
+    path: Path,
+    profile: Profile,
+    *,
+    user: str,
+    case: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestResult:
     """Load ``path`` with ``profile``; raises LanternError if the file cannot be read at all."""
     started = time.perf_counter()
+    if not path.is_file():
+        raise LanternError(f"{path}: no such file")
     sha256 = file_sha256(path)
     with workspace.writer() as conn:
         case_id = workspace.case_id(conn, case) if case else workspace.case_id(conn)
-        existing = conn.scalar(select(tables.sources.c.id).where(
-            tables.sources.c.case_id == case_id, tables.sources.c.sha256 == sha256))
+        existing = conn.scalar(
+            select(tables.sources.c.id).where(
+                tables.sources.c.case_id == case_id, tables.sources.c.sha256 == sha256
+            )
+        )
         if existing is not None:
             return IngestResult(str(path), int(existing), duplicate=True)
         table = open_table(path, profile.format, profile.encoding, profile.delimiter, profile.sheet)
         mapper = RowMapper(profile, table)  # checks every named column exists before writing
         source_id = workspace.next_id(conn, tables.sources)
-        conn.execute(insert(tables.sources).values(
-            id=source_id, case_id=case_id, file_name=path.name, sha256=sha256,
-            size_bytes=table.size, format=table.format, encoding=table.encoding,
-            delimiter=table.delimiter, profile_name=profile.name, profile_sha256=profile.sha256,
-            rows_read=0, rows_loaded=0, rows_quarantined=0, loaded_at=utcnow(), loaded_by=user,
-            lantern_version=__version__,
-        ))
+        conn.execute(
+            insert(tables.sources).values(
+                id=source_id,
+                case_id=case_id,
+                file_name=path.name,
+                sha256=sha256,
+                size_bytes=table.size,
+                format=table.format,
+                encoding=table.encoding,
+                delimiter=table.delimiter,
+                profile_name=profile.name,
+                profile_sha256=profile.sha256,
+                rows_read=0,
+                rows_loaded=0,
+                rows_quarantined=0,
+                loaded_at=utcnow(),
+                loaded_by=user,
+                lantern_version=__version__,
+            )
+        )
         writer = _BatchWriter(conn, case_id, source_id, workspace.next_id(conn, tables.records))
         pending = 0
         for row in table.rows:
@@ -147,14 +172,27 @@ def ingest_file(workspace: Workspace, path: Path, profile: Profile, *, user: str
         rows_read = counts["loaded"] + counts["quarantined"]
         if rows_read == 0:
             raise LanternError(f"{path}: the file has a header but no data rows")
-        conn.execute(update(tables.sources).where(tables.sources.c.id == source_id).values(
-            rows_read=rows_read, rows_loaded=counts["loaded"], rows_quarantined=counts["quarantined"]))
+        conn.execute(
+            update(tables.sources)
+            .where(tables.sources.c.id == source_id)
+            .values(
+                rows_read=rows_read,
+                rows_loaded=counts["loaded"],
+                rows_quarantined=counts["quarantined"],
+            )
+        )
     if progress:
         progress(table.size, table.size)
     return IngestResult(
-        file=str(path), source_id=source_id, duplicate=False, rows_read=rows_read,
-        rows_loaded=counts["loaded"], rows_quarantined=counts["quarantined"],
-        values_rejected=counts["values_rejected"], records=counts["records"],
-        statements=counts["statements"], links=counts["links"],
+        file=str(path),
+        source_id=source_id,
+        duplicate=False,
+        rows_read=rows_read,
+        rows_loaded=counts["loaded"],
+        rows_quarantined=counts["quarantined"],
+        values_rejected=counts["values_rejected"],
+        records=counts["records"],
+        statements=counts["statements"],
+        links=counts["links"],
         seconds=time.perf_counter() - started,
     )

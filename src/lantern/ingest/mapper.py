@@ -89,28 +89,40 @@ class RowMapper:
     def __init__(self, profile: Profile, table: Table) -> None:
         self.profile = profile
         self.columns = resolve_columns(profile, table)
+        # Most files name their columns as the profile does: then rows need no renaming.
+        self.renamed = any(column != actual for column, actual in self.columns.items())
         self.max_field = profile.max_field_bytes
 
     def _values(self, row: Row) -> dict[str, str]:
+        if not self.renamed:
+            return row.values
         return {column: row.values.get(actual, "") for column, actual in self.columns.items()}
 
-    def _clean(self, mapping: PropertyMapping, values: dict[str, str]) -> list[tuple[str, str, Cleaned]]:
-        out = []
-        for field_name, raw in mapping.raw_values(values):
-            text = mapping.translate(raw)
-            out.append((field_name, raw, mapping.prop.type.clean(text, mapping.options)))
-        return out
+    @staticmethod
+    def _clean(mapping: PropertyMapping, values: dict[str, str]) -> list[tuple[str, str, Cleaned]]:
+        if len(mapping.columns) == 1 and mapping.join is None and not mapping.value_map:
+            column = mapping.columns[0]
+            raw = values.get(column, "")
+            if not raw or raw.isspace():
+                return []
+            return [(column, raw, mapping.prop.type.clean(raw, mapping.options))]
+        return [
+            (field_name, raw, mapping.prop.type.clean(mapping.translate(raw), mapping.options))
+            for field_name, raw in mapping.raw_values(values)
+        ]
 
     def map(self, row: Row) -> MappedRow:
         result = MappedRow(row.number)
         if row.error is not None:
             return self._reject(result, row.field, row.raw, row.error)
         values = self._values(row)
-        oversized = next((c for c, v in values.items() if len(v) > self.max_field), None)
-        if oversized is not None:
+        if values and max(map(len, values.values())) > self.max_field:
+            oversized = next(c for c, v in values.items() if len(v) > self.max_field)
             size = len(values[oversized].encode("utf-8", "surrogateescape"))
-            reason = (f"field {oversized!r} is {size:,} bytes; the limit is {self.max_field:,} "
-                      "(raise max_field_bytes in the profile to accept it)")
+            reason = (
+                f"field {oversized!r} is {size:,} bytes; the limit is {self.max_field:,} "
+                "(raise max_field_bytes in the profile to accept it)"
+            )
             return self._reject(result, oversized, raw_row(row.values), reason)
         present: set[str] = set()
         for entity in self.profile.entities:
@@ -129,12 +141,21 @@ class RowMapper:
                         if cleaned.ok and cleaned.value is not None:
                             props[mapping.prop.name] = cleaned.value
                         elif not cleaned.ok:
-                            result.issues.append(Issue(row.number, field_name, raw,
-                                                       f"link {link.type}: {cleaned.error}", VALUE_REJECTED))
+                            result.issues.append(
+                                Issue(
+                                    row.number,
+                                    field_name,
+                                    raw,
+                                    f"link {link.type}: {cleaned.error}",
+                                    VALUE_REJECTED,
+                                )
+                            )
                 result.links.append(LinkOut(link.type, link.source, link.target, props))
         return result
 
-    def _entity(self, entity: EntityMapping, values: dict[str, str], result: MappedRow) -> RecordOut | None:
+    def _entity(
+        self, entity: EntityMapping, values: dict[str, str], result: MappedRow
+    ) -> RecordOut | None:
         source_id = values.get(entity.id_column, "").strip() if entity.id_column else None
         statements: list[StatementOut] = []
         rejected_required: list[str] = []
@@ -149,8 +170,11 @@ class RowMapper:
                     rejected_required.append(f"{field_name}: {cleaned.error}")
                     continue
                 statements.append(StatementOut(name, raw, None, None))
-                result.issues.append(Issue(result.number, field_name, raw, cleaned.error or "invalid",
-                                           VALUE_REJECTED))
+                result.issues.append(
+                    Issue(
+                        result.number, field_name, raw, cleaned.error or "invalid", VALUE_REJECTED
+                    )
+                )
         if not source_id and not statements:
             return None  # this row does not mention the entity (no victim on this crime, say)
         if rejected_required:
@@ -158,14 +182,25 @@ class RowMapper:
             return None
         missing = sorted(entity.required - {s.prop for s in statements if s.value is not None})
         if missing:
-            self._reject(result, None, None, f"{entity.alias}: required {', '.join(missing)} is empty")
+            self._reject(
+                result, None, None, f"{entity.alias}: required {', '.join(missing)} is empty"
+            )
             return None
         if entity.id_column and not source_id:
-            self._reject(result, entity.id_column, "", f"{entity.alias}: id column {entity.id_column!r} is empty")
+            self._reject(
+                result,
+                entity.id_column,
+                "",
+                f"{entity.alias}: id column {entity.id_column!r} is empty",
+            )
             return None
-        return RecordOut(entity.alias, entity.schema, entity.namespace, source_id or None, statements)
+        return RecordOut(
+            entity.alias, entity.schema, entity.namespace, source_id or None, statements
+        )
 
-    def _reject(self, result: MappedRow, field_name: str | None, raw: str | None, reason: str) -> MappedRow:
+    def _reject(
+        self, result: MappedRow, field_name: str | None, raw: str | None, reason: str
+    ) -> MappedRow:
         result.rejected = True
         result.records.clear()
         result.links.clear()

@@ -23,8 +23,19 @@ from lantern.model.types import CleanOptions
 
 FORMATS = ("csv", "xlsx", "jsonl")
 NAME_ORDERS = ("auto", "forename_first", "surname_first")
-_PROFILE_KEYS = {"name", "description", "format", "encoding", "delimiter", "sheet", "namespace",
-                 "dates", "max_field_bytes", "entities", "links"}
+_PROFILE_KEYS = {
+    "name",
+    "description",
+    "format",
+    "encoding",
+    "delimiter",
+    "sheet",
+    "namespace",
+    "dates",
+    "max_field_bytes",
+    "entities",
+    "links",
+}
 _ENTITY_KEYS = {"schema", "id", "namespace", "properties", "required"}
 _PROP_KEYS = {"column", "columns", "value", "formats", "map", "order", "region", "join"}
 _LINK_KEYS = {"type", "from", "to", "properties"}
@@ -40,7 +51,7 @@ class _Map(dict[str, Any]):
 
 class _LineLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:  # type: ignore[override]
-        mapping = _Map(super().construct_mapping(node, deep=True))
+        mapping = _Map(super().construct_mapping(node, deep=True))  # type: ignore[arg-type]
         mapping.lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
         mapping.line = node.start_mark.line + 1
         return mapping
@@ -153,7 +164,9 @@ class _Builder:
         self.column_lines.setdefault(str(column), line)
         return str(column)
 
-    def prop_mapping(self, prop: Property, spec: Any, line: int, dates: tuple[str, ...]) -> PropertyMapping:
+    def prop_mapping(
+        self, prop: Property, spec: Any, line: int, dates: tuple[str, ...]
+    ) -> PropertyMapping:
         if isinstance(spec, str | int):
             spec = _Map(column=spec)
             spec.lines, spec.line = {"column": line}, line
@@ -165,7 +178,9 @@ class _Builder:
         self.check_keys(node, _PROP_KEYS, f"property {prop.name!r}")
         sources = [k for k in ("column", "columns", "value") if k in node]
         if len(sources) != 1:
-            raise self.fail(line, f"property {prop.name!r} needs exactly one of column, columns, value")
+            raise self.fail(
+                line, f"property {prop.name!r} needs exactly one of column, columns, value"
+            )
         columns: tuple[str, ...] = ()
         constant = None
         if "column" in node:
@@ -204,8 +219,9 @@ class _Builder:
             line=node.line,
         )
 
-    def entity(self, alias: str, node: Any, line: int, namespace: str | None,
-               dates: tuple[str, ...]) -> EntityMapping:
+    def entity(
+        self, alias: str, node: Any, line: int, namespace: str | None, dates: tuple[str, ...]
+    ) -> EntityMapping:
         node = self.mapping(node, line, f"entity {alias!r}")
         self.check_keys(node, _ENTITY_KEYS, f"entity {alias!r}")
         schema_name = node.get("schema")
@@ -216,32 +232,45 @@ class _Builder:
         entity_type = self.schema.entities[schema_name]
         if entity_type.abstract:
             raise self.fail(node.lines["schema"], f"{schema_name} is abstract; use a concrete type")
-        props_node = self.mapping(node.get("properties") or _empty_map(line), node.lines.get("properties", line), "properties")
+        props_node = self.mapping(
+            node.get("properties") or _empty_map(line),
+            node.lines.get("properties", line),
+            "properties",
+        )
         mappings = []
         for prop_name, spec in props_node.items():
             if prop_name not in entity_type.properties:
                 hint = _suggest(prop_name, entity_type.properties)
-                raise self.fail(props_node.lines[prop_name],
-                                f"{schema_name} has no property {prop_name!r}{hint}")
-            mappings.append(self.prop_mapping(entity_type.properties[prop_name], spec,
-                                              props_node.lines[prop_name], dates))
+                raise self.fail(
+                    props_node.lines[prop_name],
+                    f"{schema_name} has no property {prop_name!r}{hint}",
+                )
+            mappings.append(
+                self.prop_mapping(
+                    entity_type.properties[prop_name], spec, props_node.lines[prop_name], dates
+                )
+            )
         id_column = None
         if "id" in node:
             id_column = self.note_column(node["id"], node.lines["id"])
         required = node.get("required") or []
         for prop_name in required:
             if prop_name not in props_node:
-                raise self.fail(node.lines["required"], f"required property {prop_name!r} is not mapped")
+                raise self.fail(
+                    node.lines["required"], f"required property {prop_name!r} is not mapped"
+                )
         ns = node.get("namespace", namespace)
         if not ns:
             raise self.fail(line, f"entity {alias!r} needs a namespace (here or at the top)")
         if not mappings and id_column is None:
             raise self.fail(line, f"entity {alias!r} maps no id and no properties")
-        return EntityMapping(alias, schema_name, id_column, str(ns), tuple(mappings),
-                             frozenset(required), line)
+        return EntityMapping(
+            alias, schema_name, id_column, str(ns), tuple(mappings), frozenset(required), line
+        )
 
-    def link(self, node: Any, line: int, aliases: dict[str, EntityMapping],
-             dates: tuple[str, ...]) -> LinkMapping:
+    def link(
+        self, node: Any, line: int, aliases: dict[str, EntityMapping], dates: tuple[str, ...]
+    ) -> LinkMapping:
         node = self.mapping(node, line, "link")
         self.check_keys(node, _LINK_KEYS, "link")
         type_name = node.get("type")
@@ -253,20 +282,33 @@ class _Builder:
         for end, expected in (("from", link_type.source), ("to", link_type.target)):
             alias = node.get(end)
             if alias not in aliases:
-                raise self.fail(node.lines.get(end, line), f"link {end} {alias!r} is not an entity of this profile")
+                raise self.fail(
+                    node.lines.get(end, line),
+                    f"link {end} {alias!r} is not an entity of this profile",
+                )
             entity_type = self.schema.entities[aliases[alias].schema]
             if not entity_type.is_a(expected):
-                raise self.fail(node.lines[end], f"{type_name} needs a {expected} at '{end}', "
-                                f"but {alias!r} is a {entity_type.name}")
+                raise self.fail(
+                    node.lines[end],
+                    f"{type_name} needs a {expected} at '{end}', "
+                    f"but {alias!r} is a {entity_type.name}",
+                )
             ends.append(alias)
-        props_node = self.mapping(node.get("properties") or _empty_map(line), line, "link properties")
+        props_node = self.mapping(
+            node.get("properties") or _empty_map(line), line, "link properties"
+        )
         props = []
         for prop_name, spec in props_node.items():
             if prop_name not in self.schema.link_properties:
                 hint = _suggest(prop_name, self.schema.link_properties)
-                raise self.fail(props_node.lines[prop_name], f"links have no property {prop_name!r}{hint}")
-            props.append(self.prop_mapping(self.schema.link_properties[prop_name], spec,
-                                           props_node.lines[prop_name], dates))
+                raise self.fail(
+                    props_node.lines[prop_name], f"links have no property {prop_name!r}{hint}"
+                )
+            props.append(
+                self.prop_mapping(
+                    self.schema.link_properties[prop_name], spec, props_node.lines[prop_name], dates
+                )
+            )
         return LinkMapping(type_name, ends[0], ends[1], tuple(props), node.line)
 
 
@@ -312,8 +354,10 @@ def parse_profile(text: str, path: str, schema: Schema | None = None) -> Profile
     links_node = root.get("links") or []
     if not isinstance(links_node, list):
         raise builder.fail(root.lines["links"], "links must be a list")
-    links = tuple(builder.link(spec, getattr(spec, "line", root.lines.get("links", 1)), entities, dates)
-                  for spec in links_node)
+    links = tuple(
+        builder.link(spec, getattr(spec, "line", root.lines.get("links", 1)), entities, dates)
+        for spec in links_node
+    )
     return Profile(
         name=str(name),
         path=path,
@@ -345,7 +389,9 @@ def load_profile(ref: str | Path) -> Profile:
             path = shipped[str(ref)]
         else:
             hint = _suggest(str(ref), shipped)
-            raise LanternError(f"no profile file {str(ref)!r}{hint}; `lantern profiles` lists shipped ones")
+            raise LanternError(
+                f"no profile file {str(ref)!r}{hint}; `lantern profiles` lists shipped ones"
+            )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ DELIMITERS = (",", ";", "\t", "|")
 # The csv module's own ceiling; fields above the profile's (smaller) limit are quarantined.
 CSV_HARD_FIELD_LIMIT = 256 * 1024 * 1024
 csv.field_size_limit(CSV_HARD_FIELD_LIMIT)
+# The csv module refuses NUL bytes; readers swap them for this non-character so that only
+# the row holding one is quarantined.
+NUL_MARK = "\ufffe"
 
 
 @dataclass(slots=True)
@@ -63,8 +67,13 @@ def detect_format(path: Path, declared: str | None) -> str:
     return "csv"
 
 
-def open_table(path: Path, fmt: str | None = None, encoding: str = "auto",
-               delimiter: str = "auto", sheet: str | None = None) -> Table:
+def open_table(
+    path: Path,
+    fmt: str | None = None,
+    encoding: str = "auto",
+    delimiter: str = "auto",
+    sheet: str | None = None,
+) -> Table:
     if not path.is_file():
         raise LanternError(f"{path}: no such file")
     size = path.stat().st_size
@@ -80,19 +89,34 @@ def open_table(path: Path, fmt: str | None = None, encoding: str = "auto",
 
 # ---- text detection -------------------------------------------------------------------------
 
+
+_CONTROL_BYTES = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """Images, archives and executables are thick with control bytes; exports are not."""
+    control = sum(1 for b in sample if b in _CONTROL_BYTES)
+    return control > 0.05 * len(sample)
+
+
 def _detect_encoding(path: Path, sample: bytes) -> str:
-    """UTF-8 (with or without BOM) when the sample decodes as it, else Windows-1252."""
+    """UTF-8 (with or without BOM) unless the sample reads better as Windows-1252.
+
+    A sample that is mostly valid UTF-8 with a few damaged bytes stays UTF-8, so the damaged
+    rows are quarantined rather than the whole file being misread as another encoding.
+    """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if b"\x00" in sample:
+    if _looks_binary(sample):
         raise LanternError(f"{path}: not a text file (it contains binary data)")
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=False)
+    damaged = text.count("\ufffd")
+    if damaged == 0:
         return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+    well_formed = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    return "utf-8" if well_formed > damaged else "cp1252"
 
 
 def _check_encoding(path: Path, encoding: str) -> str:
@@ -107,7 +131,9 @@ class _CountingText:
 
     def __init__(self, binary: IO[bytes], encoding: str) -> None:
         self.binary = binary
-        self.text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
+        self.text = io.TextIOWrapper(
+            binary, encoding=encoding, errors="surrogateescape", newline=""
+        )
 
     def position(self) -> int:
         try:
@@ -118,11 +144,14 @@ class _CountingText:
     def __iter__(self) -> Iterator[str]:
         for line in self.text:
             # The csv module refuses NUL; mark it so the row is quarantined, not the file.
-            yield line.replace("\x00", "\udc00") if "\x00" in line else line
+            yield line.replace("\x00", NUL_MARK) if "\x00" in line else line
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff\ufffe]")
 
 
 def _undecodable(value: str) -> bool:
-    return any("\udc00" <= ch <= "\udcff" for ch in value)
+    return _UNDECODABLE.search(value) is not None
 
 
 def _open_csv(path: Path, size: int, encoding: str, delimiter: str) -> Table:
@@ -150,14 +179,25 @@ def _open_csv(path: Path, size: int, encoding: str, delimiter: str) -> Table:
     header = [h.strip().lstrip("\ufeff") for h in header]
     if any(_undecodable(h) for h in header):
         binary.close()
-        raise LanternError(f"{path}, row 1: the header has bytes that do not decode as {enc}; "
-                           "set `encoding:` in the profile")
-    return Table(path, "csv", header, _csv_rows(path, reader, header, binary, enc),
-                 lines.position, size, enc, delim)
+        raise LanternError(
+            f"{path}, row 1: the header has bytes that do not decode as {enc}; "
+            "set `encoding:` in the profile"
+        )
+    return Table(
+        path,
+        "csv",
+        header,
+        _csv_rows(path, reader, header, binary, enc),
+        lines.position,
+        size,
+        enc,
+        delim,
+    )
 
 
-def _csv_rows(path: Path, reader: Any, header: list[str], binary: IO[bytes],
-              encoding: str) -> Iterator[Row]:
+def _csv_rows(
+    path: Path, reader: Any, header: list[str], binary: IO[bytes], encoding: str
+) -> Iterator[Row]:
     width = len(header)
     number = 1
     try:
@@ -178,14 +218,22 @@ def _csv_rows(path: Path, reader: Any, header: list[str], binary: IO[bytes],
                     cells = cells[:width]  # trailing delimiters only
                 else:
                     raw = _raw_cells(cells)
-                    yield Row(number, {}, f"row has {len(cells)} fields; the header has {width}",
-                              None, raw)
+                    yield Row(
+                        number,
+                        {},
+                        f"row has {len(cells)} fields; the header has {width}",
+                        None,
+                        raw,
+                    )
                     continue
             values = dict(zip(header, cells, strict=True))
-            bad = next((h for h, v in values.items() if _undecodable(v)), None)
-            if bad is not None:
-                reason = ("contains a NUL byte" if "\udc00" in values[bad]
-                          else f"has bytes that do not decode as {encoding}")
+            if _undecodable("\x1f".join(cells)):
+                bad = next(h for h, v in values.items() if _undecodable(v))
+                reason = (
+                    "contains a NUL byte"
+                    if NUL_MARK in values[bad]
+                    else f"has bytes that do not decode as {encoding}"
+                )
                 yield Row(number, values, f"field {bad!r} {reason}", bad, _raw_cells(cells))
                 continue
             yield Row(number, values)
@@ -195,11 +243,15 @@ def _csv_rows(path: Path, reader: Any, header: list[str], binary: IO[bytes],
 
 def _raw_cells(cells: list[str]) -> str:
     """A rejected row as JSON, with undecodable bytes shown as \\x escapes, nothing dropped."""
-    safe = [c.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for c in cells]
+    safe = [
+        c.replace(NUL_MARK, "\\x00").encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        for c in cells
+    ]
     return json.dumps(safe, ensure_ascii=False)
 
 
 # ---- JSON lines -----------------------------------------------------------------------------
+
 
 def _open_jsonl(path: Path, size: int, encoding: str) -> Table:
     with path.open("rb") as probe:
@@ -209,13 +261,16 @@ def _open_jsonl(path: Path, size: int, encoding: str) -> Table:
     try:
         first_obj = json.loads(first)
     except json.JSONDecodeError:
-        raise LanternError(f"{path}, row 1: not JSON lines (the first line is not a JSON object)") from None
+        raise LanternError(
+            f"{path}, row 1: not JSON lines (the first line is not a JSON object)"
+        ) from None
     if not isinstance(first_obj, dict):
         raise LanternError(f"{path}, row 1: not JSON lines (each line must be a JSON object)")
     binary = path.open("rb")
     lines = _CountingText(binary, enc)
-    return Table(path, "jsonl", list(first_obj), _jsonl_rows(lines, binary), lines.position,
-                 size, enc, None)
+    return Table(
+        path, "jsonl", list(first_obj), _jsonl_rows(lines, binary), lines.position, size, enc, None
+    )
 
 
 def _cell_text(value: Any) -> str:
@@ -240,11 +295,17 @@ def _jsonl_rows(lines: _CountingText, binary: IO[bytes]) -> Iterator[Row]:
             line = line.lstrip("\ufeff")
             if not line.strip():
                 continue
-            raw = line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace").rstrip("\r\n")
+            raw = (
+                line.encode("utf-8", "surrogateescape")
+                .decode("utf-8", "backslashreplace")
+                .rstrip("\r\n")
+            )
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield Row(number, {}, f"not valid JSON ({exc.msg} at column {exc.colno})", None, raw)
+                yield Row(
+                    number, {}, f"not valid JSON ({exc.msg} at column {exc.colno})", None, raw
+                )
                 continue
             if not isinstance(obj, dict):
                 yield Row(number, {}, "line is not a JSON object", None, raw)
@@ -260,6 +321,7 @@ def _jsonl_rows(lines: _CountingText, binary: IO[bytes]) -> Iterator[Row]:
 
 
 # ---- XLSX -----------------------------------------------------------------------------------
+
 
 def _open_xlsx(path: Path, size: int, sheet: str | None) -> Table:
     from openpyxl import load_workbook  # imported lazily: only spreadsheets need it
@@ -277,7 +339,8 @@ def _open_xlsx(path: Path, size: int, sheet: str | None) -> Table:
     rows = ws.iter_rows(values_only=True)
     header: list[str] = []
     header_row = 0
-    for header_row, cells in enumerate(rows, start=1):
+    for cells in rows:
+        header_row += 1
         if any(c is not None and str(c).strip() for c in cells):
             header = [_cell_text(c).strip() for c in cells]
             break
@@ -295,13 +358,27 @@ def _open_xlsx(path: Path, size: int, sheet: str | None) -> Table:
                 if not any(t.strip() for t in texts):
                     continue
                 texts = (texts + [""] * len(header))[: max(len(header), len(texts))]
-                if len(texts) > len(header) and any(t.strip() for t in texts[len(header):]):
-                    yield Row(number, {}, f"row has values beyond the header's {len(header)} columns",
-                              None, json.dumps(texts, ensure_ascii=False))
+                if len(texts) > len(header) and any(t.strip() for t in texts[len(header) :]):
+                    yield Row(
+                        number,
+                        {},
+                        f"row has values beyond the header's {len(header)} columns",
+                        None,
+                        json.dumps(texts, ensure_ascii=False),
+                    )
                     continue
                 yield Row(number, dict(zip(header, texts, strict=False)))
         finally:
             book.close()
 
-    return Table(path, "xlsx", header, generate(), lambda: size * state["done"] // total_rows,
-                 size, None, None, [f"sheet {ws.title!r}"])
+    return Table(
+        path,
+        "xlsx",
+        header,
+        generate(),
+        lambda: size * state["done"] // total_rows,
+        size,
+        None,
+        None,
+        [f"sheet {ws.title!r}"],
+    )

@@ -4,6 +4,12 @@ from lantern.model.schema import EntityType, LinkType, Property, Schema, load_sc
 from lantern.model.types import Cleaned, CleanOptions, property_type
 
 __all__ = [
-    "Cleaned", "CleanOptions", "EntityType", "LinkType", "Property", "Schema", "load_schema",
+    "Cleaned",
+    "CleanOptions",
+    "EntityType",
+    "LinkType",
+    "Property",
+    "Schema",
+    "load_schema",
     "property_type",
 ]

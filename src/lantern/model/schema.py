@@ -156,7 +156,8 @@ def parse_schema(document: dict[str, Any]) -> Schema:
             role=spec.get("role"),
         )
     link_properties = {
-        name: _property(name, spec) for name, spec in (document.get("link_properties") or {}).items()
+        name: _property(name, spec)
+        for name, spec in (document.get("link_properties") or {}).items()
     }
     return Schema(int(document["version"]), entities, links, link_properties)
 

@@ -127,14 +127,24 @@ class NameType(PropertyType):
         elif options.order == "surname_first":
             surname, _, forename = text.partition(" ")
             text = f"{forename} {surname}".strip()
-        if text.isupper() or text.islower():
-            text = " ".join(_capitalise_word(w) for w in text.split())
+        # Calm shouting word by word: exports mix 'KHAN, Mohammed' with 'mohammed khan'.
+        every_word = text.islower()
+        text = " ".join(
+            _capitalise_word(w) if every_word or (w.isupper() and len(w) > 1) else w
+            for w in text.split()
+        )
         return Cleaned(text)
 
 
 # Partial dates a record may hold when the full date is unknown; tried after the full formats.
-_PARTIAL_FORMATS = (("%Y", "year"), ("%m/%Y", "month"), ("%Y-%m", "month"), ("%m-%Y", "month"),
-                    ("%b %Y", "month"), ("%B %Y", "month"))
+_PARTIAL_FORMATS = (
+    ("%Y", "year"),
+    ("%m/%Y", "month"),
+    ("%Y-%m", "month"),
+    ("%m-%Y", "month"),
+    ("%b %Y", "month"),
+    ("%B %Y", "month"),
+)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -166,16 +176,20 @@ class DateType(PropertyType):
                 return Cleaned(None, f"{raw!r} is not a real date")
             err = _check_year(parsed.year, raw)
             return Cleaned(None, err) if err else Cleaned(parsed.date().isoformat())
+        impossible = False
         for fmt in options.formats:
             try:
                 parsed = datetime.strptime(text, fmt)
-            except ValueError:
+            except ValueError as exc:
+                impossible = impossible or "out of range" in str(exc)
                 continue
             err = _check_year(parsed.year, raw)
             if err:
                 return Cleaned(None, err)
             quality = "day/month order ambiguous" if _ambiguous(fmt, parsed) else None
             return Cleaned(parsed.date().isoformat(), quality=quality)
+        if impossible:
+            return Cleaned(None, f"{raw!r} is not a real date")
         for fmt, precision in _PARTIAL_FORMATS:
             try:
                 parsed = datetime.strptime(text, fmt)
@@ -184,7 +198,11 @@ class DateType(PropertyType):
             err = _check_year(parsed.year, raw)
             if err:
                 return Cleaned(None, err)
-            value = f"{parsed.year:04d}" if precision == "year" else f"{parsed.year:04d}-{parsed.month:02d}"
+            value = (
+                f"{parsed.year:04d}"
+                if precision == "year"
+                else f"{parsed.year:04d}-{parsed.month:02d}"
+            )
             return Cleaned(value, quality=f"partial date ({precision} only)")
         expected = ", ".join(options.formats) or "YYYY-MM-DD"
         return Cleaned(None, f"{raw!r} does not match the date format ({expected})")
@@ -248,10 +266,13 @@ class PhoneType(PropertyType):
             number = phonenumbers.parse(text, options.region)
         except phonenumbers.NumberParseException:
             return Cleaned(None, f"{raw!r} is not a phone number")
-        if not phonenumbers.is_possible_number(number):
+        reason = phonenumbers.is_possible_number_with_reason(number)
+        if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
             return Cleaned(None, f"{raw!r} has the wrong length for a phone number")
         value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        quality = None if phonenumbers.is_valid_number(number) else "not in an allocated number range"
+        quality = (
+            None if phonenumbers.is_valid_number(number) else "not in an allocated number range"
+        )
         return Cleaned(value, quality=quality)
 
 
@@ -348,8 +369,11 @@ class AddressType(PropertyType):
             return EMPTY
         if text.isupper():
             text = string.capwords(text)
-            text = re.sub(r"\b([A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2})\b",
-                          lambda m: m.group(1).upper(), text)
+            text = re.sub(
+                r"\b([A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2})\b",
+                lambda m: m.group(1).upper(),
+                text,
+            )
         return Cleaned(text)
 
 
@@ -456,9 +480,23 @@ class GradingType(PropertyType):
 PROPERTY_TYPES: dict[str, PropertyType] = {
     t.name: t
     for t in (
-        StringType(), TextType(), IdentifierType(), NameType(), DateType(), DateTimeType(),
-        PhoneType(), ImeiType(), ImsiType(), VrmType(), PostcodeType(), AddressType(),
-        EmailType(), HandleType(), NumberType(), EnumType(), GradingType(),
+        StringType(),
+        TextType(),
+        IdentifierType(),
+        NameType(),
+        DateType(),
+        DateTimeType(),
+        PhoneType(),
+        ImeiType(),
+        ImsiType(),
+        VrmType(),
+        PostcodeType(),
+        AddressType(),
+        EmailType(),
+        HandleType(),
+        NumberType(),
+        EnumType(),
+        GradingType(),
     )
 }
 

@@ -10,7 +10,13 @@ from sqlalchemy import Connection, func, select
 
 from lantern.store import tables
 
-s, r, src, q, lk = tables.statements, tables.records, tables.sources, tables.quarantine, tables.links
+s, r, src, q, lk = (
+    tables.statements,
+    tables.records,
+    tables.sources,
+    tables.quarantine,
+    tables.links,
+)
 
 
 @dataclass(frozen=True)
@@ -29,28 +35,47 @@ class SourceSummary:
 def sources(conn: Connection, case_id: int) -> list[SourceSummary]:
     rows = conn.execute(select(src).where(src.c.case_id == case_id).order_by(src.c.id))
     return [
-        SourceSummary(row.id, row.file_name, row.profile_name, row.rows_read, row.rows_loaded,
-                      row.rows_quarantined, row.loaded_at.isoformat(timespec="seconds"),
-                      row.loaded_by, row.sha256)
+        SourceSummary(
+            row.id,
+            row.file_name,
+            row.profile_name,
+            row.rows_read,
+            row.rows_loaded,
+            row.rows_quarantined,
+            row.loaded_at.isoformat(timespec="seconds"),
+            row.loaded_by,
+            row.sha256,
+        )
         for row in rows
     ]
 
 
 def record_counts_by_schema(conn: Connection, case_id: int) -> dict[str, int]:
-    query = (select(r.c.schema, func.count()).where(r.c.case_id == case_id)
-             .group_by(r.c.schema).order_by(r.c.schema))
+    query = (
+        select(r.c.schema, func.count())
+        .where(r.c.case_id == case_id)
+        .group_by(r.c.schema)
+        .order_by(r.c.schema)
+    )
     return {schema: int(n) for schema, n in conn.execute(query)}
 
 
 def record_counts_by_source(conn: Connection, case_id: int) -> dict[tuple[int, str], int]:
-    query = (select(r.c.source_id, r.c.schema, func.count()).where(r.c.case_id == case_id)
-             .group_by(r.c.source_id, r.c.schema))
+    query = (
+        select(r.c.source_id, r.c.schema, func.count())
+        .where(r.c.case_id == case_id)
+        .group_by(r.c.source_id, r.c.schema)
+    )
     return {(int(sid), schema): int(n) for sid, schema, n in conn.execute(query)}
 
 
 def link_counts_by_type(conn: Connection, case_id: int) -> dict[str, int]:
-    query = (select(lk.c.type, func.count()).where(lk.c.case_id == case_id)
-             .group_by(lk.c.type).order_by(lk.c.type))
+    query = (
+        select(lk.c.type, func.count())
+        .where(lk.c.case_id == case_id)
+        .group_by(lk.c.type)
+        .order_by(lk.c.type)
+    )
     return {t: int(n) for t, n in conn.execute(query)}
 
 
@@ -59,12 +84,23 @@ def quarantine_counts(conn: Connection, case_id: int) -> dict[str, int]:
     return {action: int(n) for action, n in conn.execute(query)}
 
 
-def quarantine_rows(conn: Connection, case_id: int, source_id: int | None = None,
-                    limit: int | None = None) -> Iterator[dict[str, Any]]:
-    query = (select(q.c.id, src.c.file_name, q.c.row_number, q.c.field, q.c.raw_value,
-                    q.c.reason, q.c.action)
-             .join(src, src.c.id == q.c.source_id)
-             .where(q.c.case_id == case_id).order_by(q.c.source_id, q.c.row_number, q.c.id))
+def quarantine_rows(
+    conn: Connection, case_id: int, source_id: int | None = None, limit: int | None = None
+) -> Iterator[dict[str, Any]]:
+    query = (
+        select(
+            q.c.id,
+            src.c.file_name,
+            q.c.row_number,
+            q.c.field,
+            q.c.raw_value,
+            q.c.reason,
+            q.c.action,
+        )
+        .join(src, src.c.id == q.c.source_id)
+        .where(q.c.case_id == case_id)
+        .order_by(q.c.source_id, q.c.row_number, q.c.id)
+    )
     if source_id is not None:
         query = query.where(q.c.source_id == source_id)
     if limit is not None:
@@ -76,9 +112,21 @@ def quarantine_rows(conn: Connection, case_id: int, source_id: int | None = None
 def statements_with_provenance(conn: Connection, case_id: int) -> Iterator[dict[str, Any]]:
     """Every statement with the record and the source row it came from, in load order."""
     query = (
-        select(r.c.id.label("record_id"), r.c.schema, r.c.namespace, r.c.source_record_id,
-               r.c.alias, s.c.prop, s.c.value, s.c.original, s.c.quality,
-               src.c.file_name, src.c.sha256, r.c.row_number, src.c.profile_name)
+        select(
+            r.c.id.label("record_id"),
+            r.c.schema,
+            r.c.namespace,
+            r.c.source_record_id,
+            r.c.alias,
+            s.c.prop,
+            s.c.value,
+            s.c.original,
+            s.c.quality,
+            src.c.file_name,
+            src.c.sha256,
+            r.c.row_number,
+            src.c.profile_name,
+        )
         .join(r, r.c.id == s.c.record_id)
         .join(src, src.c.id == r.c.source_id)
         .where(r.c.case_id == case_id)
@@ -91,8 +139,16 @@ def statements_with_provenance(conn: Connection, case_id: int) -> Iterator[dict[
 
 def links_with_provenance(conn: Connection, case_id: int) -> Iterator[dict[str, Any]]:
     query = (
-        select(lk.c.id.label("link_id"), lk.c.type, lk.c.from_record_id, lk.c.to_record_id,
-               lk.c.properties, src.c.file_name, src.c.sha256, lk.c.row_number)
+        select(
+            lk.c.id.label("link_id"),
+            lk.c.type,
+            lk.c.from_record_id,
+            lk.c.to_record_id,
+            lk.c.properties,
+            src.c.file_name,
+            src.c.sha256,
+            lk.c.row_number,
+        )
         .join(src, src.c.id == lk.c.source_id)
         .where(lk.c.case_id == case_id)
         .order_by(lk.c.id)

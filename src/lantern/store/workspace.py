@@ -46,6 +46,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB: index upkeep in big loads
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -100,8 +101,15 @@ class Workspace:
         with self.engine.begin() as conn:
             command.upgrade(self._alembic_config(conn), "head")
         with self.writer() as conn:
-            if conn.scalar(select(tables.cases.c.id).where(tables.cases.c.name == DEFAULT_CASE)) is None:
-                conn.execute(insert(tables.cases).values(name=DEFAULT_CASE, status="open", created_at=_utcnow()))
+            if (
+                conn.scalar(select(tables.cases.c.id).where(tables.cases.c.name == DEFAULT_CASE))
+                is None
+            ):
+                conn.execute(
+                    insert(tables.cases).values(
+                        name=DEFAULT_CASE, status="open", created_at=_utcnow()
+                    )
+                )
         return created
 
     def revision(self) -> str | None:
