@@ -19,17 +19,16 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Se
         return
     for name in columns:
         table.c[name]  # noqa: B018 - raises KeyError for a column the table lacks
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
+    dbapi: Any = conn.connection.dbapi_connection
     column_list = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        with dbapi.cursor() as cursor, cursor.copy(f"COPY {table.name} ({column_list}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    placeholders = ", ".join("?" for _ in columns)
     cursor = dbapi.cursor()
     try:
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table.name} ({column_list}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join("?" for _ in columns)
         cursor.executemany(f"INSERT INTO {table.name} ({column_list}) VALUES ({placeholders})", rows)  # noqa: S608
     finally:
         cursor.close()
