@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,19 @@ runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
 
 
+KEY_DIRS: dict[str, str] = {}
+
+
 def invoke(db_url: str, *args: str):
-    return runner.invoke(app, ["--db", db_url, "--user", "analyst1", *args])
+    """Run the CLI as analyst1, the workspace's first user (mapped to this system account)."""
+    key_dir = KEY_DIRS.setdefault(db_url, tempfile.mkdtemp(prefix="lantern-keys-"))
+    return runner.invoke(app, ["--db", db_url, "--user", "analyst1", "--key-dir", key_dir, *args])
 
 
 @pytest.fixture
 def loaded(db_url: str) -> str:
-    assert invoke(db_url, "init").exit_code == 0
+    result = invoke(db_url, "init")
+    assert result.exit_code == 0, result.output
     result = invoke(db_url, "ingest", str(sample_path("nominals.csv")), "--profile", "sample-nominals")
     assert result.exit_code == 0, result.output
     result = invoke(db_url, "ingest", str(sample_path("crimes.csv")), "-p", "sample-crimes")
@@ -46,7 +53,8 @@ def test_ingest_status_quarantine_export(loaded, tmp_path):
     assert "31/02/1985" in out.read_text()
 
     export = tmp_path / "all.jsonl"
-    assert invoke(loaded, "export", "--format", "jsonl", "-o", str(export)).exit_code == 0
+    result = invoke(loaded, "export", "--format", "jsonl", "-o", str(export), "--recipient", "SIO")
+    assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in export.read_text().splitlines()]
     khan = next(x for x in lines if x["kind"] == "statement" and x["original"] == "KHAN, Mohammed")
     assert khan["value"] == "Mohammed Khan" and khan["file_name"] == "nominals.csv"
@@ -65,7 +73,7 @@ def test_reingest_says_already_loaded(loaded):
     [
         (["status"], "no Lantern workspace at"),
         (["ingest", "missing.csv", "-p", "sample-nominals"], "no Lantern workspace"),
-        (["export", "--format", "pdf", "-o", "x"], "unknown export format 'pdf'"),
+        (["export", "--format", "pdf", "-o", "x", "--recipient", "r"], "unknown export format 'pdf'"),
     ],
 )
 def test_user_mistakes_are_one_line_errors(tmp_path, args, message):
@@ -91,6 +99,8 @@ def test_every_command_has_help():
     commands = app.registered_commands
     assert {c.name or c.callback.__name__ for c in commands} >= {
         "init", "status", "ingest", "quarantine", "export", "demo"}
+    groups = {g.name for g in app.registered_groups}
+    assert groups == {"user", "case", "audit"}
     for command in commands:
         name = command.name or command.callback.__name__.replace("_", "-")
         result = runner.invoke(app, [name, "--help"])
@@ -101,7 +111,7 @@ def test_every_command_has_help():
 def test_every_setting_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for setting in SETTINGS:
-        assert f"--{setting.name}" in readme and setting.env in readme, setting.name
+        assert f"--{setting.name.replace('_', '-')}" in readme and setting.env in readme, setting.name
 
 
 def test_demo_runs_end_to_end(tmp_path):

@@ -1,33 +1,43 @@
 """The `lantern` command line: one command per pipeline stage, Rich output and progress.
 
-A user mistake (a missing file, a bad profile, no workspace) is a LanternError and prints as
+Every command that touches case data opens a :class:`~lantern.security.session.Session`:
+it authenticates the acting user, checks the case permission in the one policy module and
+writes the audit event in the same transaction as the work, before any result is shown.
+A user mistake (a missing file, a bad profile, no access) is a LanternError and prints as
 one line on stderr with exit status 1, never a traceback.
 """
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import json
-import sys
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 from typer.core import TyperGroup
 
 from lantern import __version__
+from lantern.commands import admin, auditing
+from lantern.commands.context import session_of, settings_of
 from lantern.errors import LanternError
-from lantern.ingest.loader import IngestResult, ingest_file
+from lantern.ingest.loader import IngestResult, load_file
 from lantern.ingest.profile import load_profile, shipped_profiles
+from lantern.output import console, err_console, render_quarantine, render_status, table_of
+from lantern.security import audit
+from lantern.security.cases import bootstrap
+from lantern.security.keys import Keys
+from lantern.security.policy import AccessDenied, Permission, require_permission
+from lantern.security.pseudonymise import Pseudonymiser
+from lantern.security.session import Session
 from lantern.settings import SETTING_BY_NAME, Settings
 from lantern.store import Workspace, queries
-
-console = Console()
-err_console = Console(stderr=True)
 
 
 class LanternGroup(TyperGroup):
@@ -52,7 +62,8 @@ app = typer.Typer(
 
 def _setting_option(name: str) -> Any:
     setting = SETTING_BY_NAME[name]
-    return typer.Option(f"--{name}", envvar=setting.env, help=setting.help, show_default=True)
+    return typer.Option(f"--{name.replace('_', '-')}", envvar=setting.env, help=setting.help,
+                        show_default=setting.default is not None and name not in ("token", "password"))
 
 
 @app.callback()
@@ -61,113 +72,71 @@ def main_options(
     db: Annotated[str, _setting_option("db")] = "sqlite:///lantern.db",
     user: Annotated[str | None, _setting_option("user")] = None,
     case: Annotated[str, _setting_option("case")] = "default",
+    token: Annotated[str | None, _setting_option("token")] = None,
+    password: Annotated[str | None, _setting_option("password")] = None,
+    purpose: Annotated[str, _setting_option("purpose")] = "investigation",
+    key_dir: Annotated[str | None, _setting_option("key_dir")] = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     """Lantern: load police exports, resolve who is who, find the groups and the children at risk."""
     if version:
         console.print(f"lantern {__version__}")
         raise typer.Exit()
-    ctx.obj = Settings(db=db, user=user, case=case)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
-def _workspace(ctx: typer.Context) -> Workspace:
-    return Workspace(_settings(ctx).db).require()
+    ctx.obj = Settings(db=db, user=user, case=case, token=token, password=password,
+                       purpose=purpose, key_dir=key_dir)
 
 
 # ---- init / status --------------------------------------------------------------------------
 
-
 @app.command()
 def init(ctx: typer.Context) -> None:
-    """Create a workspace (or upgrade an old one) at --db."""
-    workspace = Workspace(_settings(ctx).db)
+    """Create a workspace (or upgrade an old one) at --db, with its keys and first user."""
+    settings = settings_of(ctx)
+    workspace = Workspace(settings.db)
     created = workspace.init()
-    verb = "Created" if created else "Workspace is up to date:"
-    console.print(f"{verb} {workspace.display_url}")
+    keys = Keys.for_workspace(workspace, settings.key_dir)
+    keys.create()
+    with workspace.writer() as conn:
+        first = bootstrap(conn, settings.acting_user, getpass.getuser())
+        if first:
+            audit.record(conn, settings.acting_user, "ADMIN", "init", purpose=settings.purpose,
+                         auth="os", objects=[f"user:{settings.acting_user}"],
+                         detail={"created": created, "keys": str(keys.folder)})
+    if not first:
+        session = Session.open(settings)  # an upgrade is done by an identified user
+        with session.action(None, "init", "ADMIN") as (_, note):
+            note.detail = {"upgraded_to": workspace.head_revision()}
+    console.print(f"{'Created' if created else 'Workspace is up to date:'} {workspace.display_url}")
+    if first:
+        console.print(f"First user [bold]{settings.acting_user}[/] (administrator, supervisor, analyst), "
+                      f"mapped to the system account {getpass.getuser()!r}; keys in {keys.folder}")
 
 
 @app.command()
 def status(ctx: typer.Context) -> None:
-    """Describe the workspace: sources, records by type, links, quarantine."""
-    settings = _settings(ctx)
-    workspace = _workspace(ctx)
-    with workspace.reader() as conn:
-        case_id = workspace.case_id(conn, settings.case)
-        render_status(conn, case_id, workspace, settings.case)
-
-
-def render_status(conn: Any, case_id: int, workspace: Workspace, case: str) -> None:
-    srcs = queries.sources(conn, case_id)
-    by_source = queries.record_counts_by_source(conn, case_id)
-    console.print(f"[bold]Workspace[/] {workspace.display_url}   [bold]case[/] {case}")
-    table = Table(title=f"Sources ({len(srcs)})", title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("file", overflow="fold", ratio=3)
-    table.add_column("profile", overflow="fold", ratio=2)
-    for col in ("rows", "quarantined", "records"):
-        table.add_column(col, justify="right")
-    table.add_column("loaded", overflow="fold", ratio=2)
-    for source in srcs:
-        records = sum(n for (sid, _), n in by_source.items() if sid == source.id)
-        table.add_row(
-            str(source.id), source.file_name, source.profile_name, f"{source.rows_loaded:,}",
-            f"{source.rows_quarantined:,}", f"{records:,}",
-            f"{source.loaded_at.replace('T', ' ')} by {source.loaded_by}",
-        )
-    console.print(table)
-    counts = Table(title="Records by type", title_justify="left")
-    counts.add_column("type")
-    counts.add_column("records", justify="right")
-    for schema, n in queries.record_counts_by_schema(conn, case_id).items():
-        counts.add_row(schema, f"{n:,}")
-    console.print(counts)
-    link_counts = queries.link_counts_by_type(conn, case_id)
-    if link_counts:
-        links = Table(title="Links by type", title_justify="left")
-        links.add_column("type")
-        links.add_column("links", justify="right")
-        for link_type, n in link_counts.items():
-            links.add_row(link_type, f"{n:,}")
-        console.print(links)
-    quarantined = queries.quarantine_counts(conn, case_id)
-    rows = quarantined.get("row rejected", 0)
-    values = quarantined.get("value rejected", 0)
-    console.print(
-        f"Quarantine: {rows:,} rows rejected, {values:,} values rejected"
-        + ("  (see `lantern quarantine`)" if rows or values else "")
-    )
+    """Describe the case: sources, records by type, links, quarantine."""
+    session = session_of(ctx)
+    with session.case_action(Permission.READ, "status", "CONSULT") as (conn, case, note):
+        summary = queries.case_summary(conn, case.id)
+        note.objects = [f"source:{s.id}" for s in summary.sources]
+        note.detail = {"rendered_sha256": summary.digest()}
+    render_status(summary, session.workspace.display_url, case.name)
 
 
 # ---- ingest ---------------------------------------------------------------------------------
 
-
 @contextmanager
 def _progress() -> Iterator[Progress]:
     with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
+        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+        TimeRemainingColumn(), console=err_console, transient=True,
     ) as progress:
         yield progress
 
 
-def ingest_paths(
-    workspace: Workspace,
-    paths: list[Path],
-    profile_ref: str,
-    settings: Settings,
-    quiet: bool = False,
-) -> tuple[list[IngestResult], list[str]]:
-    """Ingest each file in its own transaction; returns the results and the per-file errors."""
+def ingest_paths(session: Session, paths: list[Path], profile_ref: str,
+                 quiet: bool = False) -> tuple[list[IngestResult], list[str]]:
+    """Ingest each file in its own audited transaction; returns results and per-file errors."""
     profile = load_profile(profile_ref)
     results: list[IngestResult] = []
     errors: list[str] = []
@@ -179,21 +148,20 @@ def ingest_paths(
                 progress.update(task, completed=done, total=total)
 
             try:
-                result = ingest_file(
-                    workspace,
-                    path,
-                    profile,
-                    user=settings.acting_user,
-                    case=settings.case,
-                    progress=report,
-                )
+                with session.case_action(Permission.WRITE, "ingest", "COLLECT") as (conn, case, note):
+                    result = load_file(conn, path, profile, case_id=case.id,
+                                       user=session.actor.username, progress=report)
+                    note.objects = [f"source:{result.source_id}"]
+                    note.detail = {"file": path.name, "sha256": result.sha256, "profile": profile.name,
+                                   "rows_loaded": result.rows_loaded,
+                                   "rows_quarantined": result.rows_quarantined,
+                                   "duplicate": result.duplicate}
+            except AccessDenied:
+                raise
             except LanternError as exc:
                 errors.append(str(exc))
-                err_console.print(
-                    f"[bold red]error:[/] {exc} [dim](nothing loaded from this file)[/]",
-                    highlight=False,
-                    soft_wrap=True,
-                )
+                err_console.print(f"[bold red]error:[/] {exc} [dim](nothing loaded from this file)[/]",
+                                  highlight=False, soft_wrap=True)
                 continue
             finally:
                 progress.remove_task(task)
@@ -206,19 +174,13 @@ def ingest_paths(
 def _print_result(result: IngestResult) -> None:
     name = Path(result.file).name
     if result.duplicate:
-        console.print(
-            f"[yellow]{name}[/]: already loaded as source #{result.source_id}; nothing to do"
-        )
+        console.print(f"[yellow]{name}[/]: already loaded as source #{result.source_id}; nothing to do")
         return
-    line = (
-        f"[green]{name}[/]: {result.rows_loaded:,} rows loaded "
-        f"({result.records:,} records, {result.statements:,} values, {result.links:,} links)"
-    )
+    line = (f"[green]{name}[/]: {result.rows_loaded:,} rows loaded "
+            f"({result.records:,} records, {result.statements:,} values, {result.links:,} links)")
     if result.rows_quarantined or result.values_rejected:
-        line += (
-            f", [yellow]{result.rows_quarantined:,} rows quarantined, "
-            f"{result.values_rejected:,} values rejected[/]"
-        )
+        line += (f", [yellow]{result.rows_quarantined:,} rows quarantined, "
+                 f"{result.values_rejected:,} values rejected[/]")
     console.print(line + f" in {result.seconds:.1f}s")
 
 
@@ -226,79 +188,44 @@ def _print_result(result: IngestResult) -> None:
 def ingest(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Files to load: CSV, XLSX or JSON lines.")],
-    profile: Annotated[
-        str,
-        typer.Option(
-            "--profile", "-p", help="Mapping profile: a YAML file, or the name of a shipped one."
-        ),
-    ],
+    profile: Annotated[str, typer.Option("--profile", "-p",
+                                         help="Mapping profile: a YAML file, or the name of a shipped one.")],
 ) -> None:
-    """Load source files through a mapping profile. Each file loads whole or not at all."""
-    settings = _settings(ctx)
-    workspace = _workspace(ctx)
-    _, errors = ingest_paths(workspace, files, profile, settings)
+    """Load source files into the case through a mapping profile; each loads whole or not at all."""
+    _, errors = ingest_paths(session_of(ctx), files, profile)
     if errors:
         raise typer.Exit(1)
 
 
 @app.command("profiles")
 def list_profiles() -> None:
-    """List the mapping profiles that ship with Lantern."""
-    table = Table(title="Shipped mapping profiles", title_justify="left")
-    table.add_column("name")
-    table.add_column("description")
-    for name, path in shipped_profiles().items():
-        table.add_row(name, load_profile(path).description)
-    console.print(table)
+    """List the mapping profiles that ship with Lantern (no case data)."""
+    rows = [(name, load_profile(path).description) for name, path in shipped_profiles().items()]
+    console.print(table_of("Shipped mapping profiles", ("name", "description"), rows))
 
 
 # ---- quarantine / export --------------------------------------------------------------------
 
-
 @app.command()
 def quarantine(
     ctx: typer.Context,
-    source: Annotated[
-        int | None, typer.Option(help="Only this source (its # in `status`).")
-    ] = None,
+    source: Annotated[int | None, typer.Option(help="Only this source (its # in `status`).")] = None,
     limit: Annotated[int, typer.Option(help="Show at most this many entries.")] = 50,
-    csv_out: Annotated[
-        Path | None, typer.Option("--csv", help="Write every entry to this CSV file.")
-    ] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write every entry to this CSV file.")] = None,
 ) -> None:
     """Show rows and values that were not loaded, with file, row, field and reason."""
     from lantern.export.tabular import write_csv
 
-    settings = _settings(ctx)
-    workspace = _workspace(ctx)
-    with workspace.reader() as conn:
-        case_id = workspace.case_id(conn, settings.case)
-        if csv_out is not None:
-            n = write_csv(
-                csv_out,
-                queries.quarantine_rows(conn, case_id, source),
-                ["file_name", "row_number", "field", "action", "reason", "raw_value"],
-            )
-            console.print(f"Wrote {n:,} quarantine entries to {csv_out}")
-            return
-        entries = list(queries.quarantine_rows(conn, case_id, source, limit))
-    if not entries:
-        console.print("The quarantine is empty.")
+    session = session_of(ctx)
+    with session.case_action(Permission.READ, "quarantine", "CONSULT") as (conn, case, note):
+        entries = list(queries.quarantine_rows(conn, case.id, source, None if csv_out else limit))
+        note.objects = [f"quarantine:{e['id']}" for e in entries]
+        note.detail = {"source": source, "to_file": bool(csv_out)}
+    if csv_out is not None:
+        n = write_csv(csv_out, entries, ["file_name", "row_number", "field", "action", "reason", "raw_value"])
+        console.print(f"Wrote {n:,} quarantine entries to {csv_out}")
         return
-    table = Table(title="Quarantine", title_justify="left", show_lines=False)
-    for col in ("file", "row", "field", "action", "reason", "raw"):
-        table.add_column(col, overflow="fold")
-    for entry in entries:
-        raw = entry["raw_value"] or ""
-        table.add_row(
-            entry["file_name"],
-            str(entry["row_number"]),
-            entry["field"] or "",
-            entry["action"],
-            entry["reason"],
-            raw[:80] + ("..." if len(raw) > 80 else ""),
-        )
-    console.print(table)
+    render_quarantine(entries)
 
 
 EXPORT_FORMATS = ("jsonl",)
@@ -307,63 +234,79 @@ EXPORT_FORMATS = ("jsonl",)
 @app.command()
 def export(
     ctx: typer.Context,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORT_FORMATS)}.")
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for stdout).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORT_FORMATS)}.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    recipient: Annotated[str, typer.Option(help="Who receives this product (recorded in the audit).")],
+    reveal: Annotated[bool, typer.Option(help="Show victims' real identifiers (needs victim.identity).")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why victims are revealed (required with --reveal).")] = None,
 ) -> None:
-    """Export the workspace: jsonl gives every statement and link with its provenance."""
+    """Export the case: jsonl gives every statement and link with its provenance.
+
+    Victims are pseudonymised unless --reveal is given by a user with victim.identity.
+    """
     if fmt not in EXPORT_FORMATS:
         raise LanternError(f"unknown export format {fmt!r}; available: {', '.join(EXPORT_FORMATS)}")
-    settings = _settings(ctx)
-    workspace = _workspace(ctx)
-    with workspace.reader() as conn, _open_output(output) as out:
-        case_id = workspace.case_id(conn, settings.case)
-        n = _write_jsonl(out, conn, case_id)
-    if str(output) != "-":
-        console.print(f"Wrote {n:,} lines to {output}")
+    session = session_of(ctx)
+    if reveal:
+        if not reason:
+            raise LanternError("--reveal needs --reason")
+        require_permission(session.actor, Permission.REVEAL_VICTIM)
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise LanternError(f"cannot write {output}: no folder {folder}")
+    with session.case_action(Permission.EXPORT, "export", "DISCLOSE") as (conn, case, note):
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lantern-export-")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            pseudonymiser = None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+            n, digest = _write_jsonl(out, conn, case.id, pseudonymiser)
+        note.recipient = recipient
+        note.objects = [f"file:{output.name}"]
+        note.detail = {"format": fmt, "lines": n, "sha256": digest, "revealed": reveal, "reason": reason}
+        checkpoint = audit.make_checkpoint(conn, session.keys.signing_key, session.keys.witness)
+    os.replace(tmp, output)
+    console.print(f"Wrote {n:,} lines to {output} for {recipient}"
+                  + ("" if reveal else " (victims pseudonymised)")
+                  + f"; audit checkpoint {checkpoint.size}")
 
 
-@contextmanager
-def _open_output(path: Path) -> Iterator[TextIO]:
-    if str(path) == "-":
-        yield sys.stdout
-        return
-    try:
-        with path.open("w", encoding="utf-8", newline="\n") as out:
-            yield out
-    except OSError as exc:
-        raise LanternError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def _write_jsonl(out: TextIO, conn: Any, case_id: int) -> int:
+def _write_jsonl(out: TextIO, conn: Any, case_id: int, pseudonymiser: Pseudonymiser | None) -> tuple[int, str]:
+    digest = hashlib.sha256()
     n = 0
+
+    def write(obj: dict[str, Any]) -> None:
+        line = json.dumps(obj, ensure_ascii=False, default=str) + "\n"
+        digest.update(line.encode("utf-8"))
+        out.write(line)
+
     for row in queries.statements_with_provenance(conn, case_id):
-        out.write(json.dumps({"kind": "statement", **row}, ensure_ascii=False, default=str) + "\n")
+        if pseudonymiser is not None:
+            row["value"], row["original"] = pseudonymiser.statement(
+                row["record_id"], row["prop"], row["value"], row["original"])
+        write({"kind": "statement", **row})
         n += 1
     for row in queries.links_with_provenance(conn, case_id):
         props = json.loads(row.pop("properties") or "{}")
-        out.write(
-            json.dumps({"kind": "link", **row, "properties": props}, ensure_ascii=False) + "\n"
-        )
+        write({"kind": "link", **row, "properties": props})
         n += 1
-    return n
+    return n, digest.hexdigest()
 
 
 # ---- demo -----------------------------------------------------------------------------------
 
-
 @app.command()
 def demo(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo workspace.")] = Path(
-        "demo"
-    ),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo workspace.")] = Path("demo"),
 ) -> None:
     """Run the main job on the bundled sample data: create a workspace, ingest, report."""
     from lantern.demo import run_demo
 
-    run_demo(out, _settings(ctx), console)
+    run_demo(out, settings_of(ctx))
+
+
+app.add_typer(admin.user_app, name="user")
+app.add_typer(admin.case_app, name="case")
+app.add_typer(auditing.audit_app, name="audit")
 
 
 def main() -> None:

@@ -15,19 +15,19 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "db",
-        "LANTERN_DB",
-        "sqlite:///lantern.db",
-        "Workspace database: a SQLite file path or URL, or a postgresql:// URL.",
-    ),
-    Setting(
-        "user",
-        "LANTERN_USER",
-        None,
-        "Who is acting; recorded with every load. Defaults to the operating-system user.",
-    ),
+    Setting("db", "LANTERN_DB", "sqlite:///lantern.db",
+            "Workspace database: a SQLite file path or URL, or a postgresql:// URL."),
+    Setting("user", "LANTERN_USER", None,
+            "The workbench user acting; defaults to the operating-system account name."),
     Setting("case", "LANTERN_CASE", "default", "The case (compartment) to work in."),
+    Setting("token", "LANTERN_TOKEN", None,
+            "The acting user's token (from `lantern user token`), instead of the mapped system account."),
+    Setting("password", "LANTERN_PASSWORD", None,
+            "The acting user's password, instead of a token or the mapped system account."),
+    Setting("purpose", "LANTERN_PURPOSE", "investigation",
+            "Why this work is done; recorded in every audit event."),
+    Setting("key_dir", "LANTERN_KEY_DIR", None,
+            "Folder of the workspace's keys and audit witness file (default: beside a SQLite file)."),
 )
 
 SETTING_BY_NAME = {s.name: s for s in SETTINGS}
@@ -38,6 +38,10 @@ class Settings:
     db: str = "sqlite:///lantern.db"
     user: str | None = None
     case: str = "default"
+    token: str | None = None
+    password: str | None = None
+    purpose: str = "investigation"
+    key_dir: str | None = None
 
     @property
     def acting_user(self) -> str:

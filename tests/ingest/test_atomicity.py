@@ -67,9 +67,11 @@ def test_sigkill_mid_import_leaves_nothing_and_a_rerun_completes(workspace, tmp_
     data = _big_csv(tmp_path / "big.csv")
     profile = tmp_path / "people.yaml"
     profile.write_text(PEOPLE_PROFILE)
-    cmd = [sys.executable, "-m", "lantern.cli", "--db", url, "--user", "crash-test",
-           "ingest", str(data), "--profile", str(profile)]
+    base = [sys.executable, "-m", "lantern.cli", "--db", url, "--user", "crash-test",
+            "--key-dir", str(tmp_path / "keys")]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    subprocess.run([*base, "init"], check=True, capture_output=True, env=env, timeout=60)
+    cmd = [*base, "ingest", str(data), "--profile", str(profile)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
         _wait_until_mid_import(url, proc, time.monotonic() + 60)

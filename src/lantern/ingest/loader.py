@@ -35,6 +35,7 @@ class IngestResult:
     file: str
     source_id: int
     duplicate: bool
+    sha256: str = ""
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -111,88 +112,62 @@ class _BatchWriter:
                 rows.clear()
 
 
-def ingest_file(
-    workspace: Workspace,
-    path: Path,
-    profile: Profile,
-    *,
-    user: str,
-    case: str | None = None,
-    progress: ProgressCallback | None = None,
-) -> IngestResult:
-    """Load ``path`` with ``profile``; raises LanternError if the file cannot be read at all."""
+def ingest_file(workspace: Workspace, path: Path, profile: Profile, *, user: str,
+                case: str | None = None, progress: ProgressCallback | None = None) -> IngestResult:
+    """Load ``path`` in its own transaction (library and benchmark use; the CLI audits)."""
+    with workspace.writer() as conn:
+        case_id = workspace.case_id(conn, case) if case else workspace.case_id(conn)
+        return load_file(conn, path, profile, case_id=case_id, user=user, progress=progress)
+
+
+def load_file(conn: Connection, path: Path, profile: Profile, *, case_id: int, user: str,
+              progress: ProgressCallback | None = None) -> IngestResult:
+    """Load ``path`` inside the caller's write transaction; LanternError if it cannot be read.
+
+    The caller holds the workspace's write lock (``Workspace.writer``), which makes the id
+    allocation below safe and lets the audit event share this transaction.
+    """
     started = time.perf_counter()
     if not path.is_file():
         raise LanternError(f"{path}: no such file")
     sha256 = file_sha256(path)
-    with workspace.writer() as conn:
-        case_id = workspace.case_id(conn, case) if case else workspace.case_id(conn)
-        existing = conn.scalar(
-            select(tables.sources.c.id).where(
-                tables.sources.c.case_id == case_id, tables.sources.c.sha256 == sha256
-            )
-        )
-        if existing is not None:
-            return IngestResult(str(path), int(existing), duplicate=True)
-        table = open_table(path, profile.format, profile.encoding, profile.delimiter, profile.sheet)
-        mapper = RowMapper(profile, table)  # checks every named column exists before writing
-        source_id = workspace.next_id(conn, tables.sources)
-        conn.execute(
-            insert(tables.sources).values(
-                id=source_id,
-                case_id=case_id,
-                file_name=path.name,
-                sha256=sha256,
-                size_bytes=table.size,
-                format=table.format,
-                encoding=table.encoding,
-                delimiter=table.delimiter,
-                profile_name=profile.name,
-                profile_sha256=profile.sha256,
-                rows_read=0,
-                rows_loaded=0,
-                rows_quarantined=0,
-                loaded_at=utcnow(),
-                loaded_by=user,
-                lantern_version=__version__,
-            )
-        )
-        writer = _BatchWriter(conn, case_id, source_id, workspace.next_id(conn, tables.records))
-        pending = 0
-        for row in table.rows:
-            writer.add(mapper.map(row))
-            pending += 1
-            if pending >= BATCH_ROWS:
-                writer.flush()
-                pending = 0
-                if progress:
-                    progress(table.progress(), table.size)
-        writer.flush()
-        counts = writer.counts
-        rows_read = counts["loaded"] + counts["quarantined"]
-        if rows_read == 0:
-            raise LanternError(f"{path}: the file has a header but no data rows")
-        conn.execute(
-            update(tables.sources)
-            .where(tables.sources.c.id == source_id)
-            .values(
-                rows_read=rows_read,
-                rows_loaded=counts["loaded"],
-                rows_quarantined=counts["quarantined"],
-            )
-        )
+    existing = conn.scalar(select(tables.sources.c.id).where(
+        tables.sources.c.case_id == case_id, tables.sources.c.sha256 == sha256))
+    if existing is not None:
+        return IngestResult(str(path), int(existing), duplicate=True, sha256=sha256)
+    table = open_table(path, profile.format, profile.encoding, profile.delimiter, profile.sheet)
+    mapper = RowMapper(profile, table)  # checks every named column exists before writing
+    source_id = Workspace.next_id(conn, tables.sources)
+    conn.execute(insert(tables.sources).values(
+        id=source_id, case_id=case_id, file_name=path.name, sha256=sha256,
+        size_bytes=table.size, format=table.format, encoding=table.encoding,
+        delimiter=table.delimiter, profile_name=profile.name, profile_sha256=profile.sha256,
+        rows_read=0, rows_loaded=0, rows_quarantined=0, loaded_at=utcnow(), loaded_by=user,
+        lantern_version=__version__,
+    ))
+    writer = _BatchWriter(conn, case_id, source_id, Workspace.next_id(conn, tables.records))
+    pending = 0
+    for row in table.rows:
+        writer.add(mapper.map(row))
+        pending += 1
+        if pending >= BATCH_ROWS:
+            writer.flush()
+            pending = 0
+            if progress:
+                progress(table.progress(), table.size)
+    writer.flush()
+    counts = writer.counts
+    rows_read = counts["loaded"] + counts["quarantined"]
+    if rows_read == 0:
+        raise LanternError(f"{path}: the file has a header but no data rows")
+    conn.execute(update(tables.sources).where(tables.sources.c.id == source_id).values(
+        rows_read=rows_read, rows_loaded=counts["loaded"], rows_quarantined=counts["quarantined"]))
     if progress:
         progress(table.size, table.size)
     return IngestResult(
-        file=str(path),
-        source_id=source_id,
-        duplicate=False,
-        rows_read=rows_read,
-        rows_loaded=counts["loaded"],
-        rows_quarantined=counts["quarantined"],
-        values_rejected=counts["values_rejected"],
-        records=counts["records"],
-        statements=counts["statements"],
-        links=counts["links"],
+        file=str(path), source_id=source_id, duplicate=False, sha256=sha256, rows_read=rows_read,
+        rows_loaded=counts["loaded"], rows_quarantined=counts["quarantined"],
+        values_rejected=counts["values_rejected"], records=counts["records"],
+        statements=counts["statements"], links=counts["links"],
         seconds=time.perf_counter() - started,
     )

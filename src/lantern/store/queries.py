@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -30,6 +32,35 @@ class SourceSummary:
     loaded_at: str
     loaded_by: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What `status` shows of a case."""
+
+    sources: list[SourceSummary]
+    records_by_schema: dict[str, int]
+    records_by_source: dict[int, int]
+    links_by_type: dict[str, int]
+    quarantine: dict[str, int]
+
+    def digest(self) -> str:
+        """A hash of exactly what is shown, for the audit of this consultation."""
+        shown = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(shown.encode("utf-8")).hexdigest()
+
+
+def case_summary(conn: Connection, case_id: int) -> CaseSummary:
+    by_source: dict[int, int] = {}
+    for (source_id, _), n in record_counts_by_source(conn, case_id).items():
+        by_source[source_id] = by_source.get(source_id, 0) + n
+    return CaseSummary(
+        sources=sources(conn, case_id),
+        records_by_schema=record_counts_by_schema(conn, case_id),
+        records_by_source=by_source,
+        links_by_type=link_counts_by_type(conn, case_id),
+        quarantine=quarantine_counts(conn, case_id),
+    )
 
 
 def sources(conn: Connection, case_id: int) -> list[SourceSummary]:

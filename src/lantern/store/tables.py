@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -36,8 +37,83 @@ cases = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
-    Column("status", String(20), nullable=False, default="open"),
+    Column("status", String(20), nullable=False, default="open"),  # open | closed
     Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200)),
+    Column("category", String(100)),  # picks the retention period from the policy
+    Column("review_date", Date),
+    Column("legal_hold", Text),  # the reason disposal is blocked, or null
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(200), nullable=False, unique=True),
+    Column("display_name", String(200)),
+    Column("roles", String(500), nullable=False),  # comma-separated role names
+    Column("password_hash", String(200)),  # Argon2id
+    Column("token_hash", String(200)),  # SHA-256 of the current CLI/API token
+    Column("os_user", String(200)),  # the operating-system account mapped to this user
+    Column("disabled_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200)),
+)
+
+# Need-to-know: a user sees a case only through an active grant.
+case_grants = Table(
+    "case_grants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("granted_by", String(200), nullable=False),
+    Column("granted_at", DateTime, nullable=False),
+    Column("expires_at", DateTime),  # break-glass grants are time-limited
+    Column("reason", Text),
+    Column("revoked_at", DateTime),
+    Column("revoked_by", String(200)),
+    Index(None, "user_id", "case_id"),
+)
+
+retention_decisions = Table(
+    "retention_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("decision", String(20), nullable=False),  # retain | dispose
+    Column("rationale", Text, nullable=False),
+    Column("next_review", Date),
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_at", DateTime, nullable=False),
+)
+
+# The audit log: append-only (triggers refuse UPDATE and DELETE), each event the canonical
+# JSON that was hashed, its Merkle leaf hash and a running hash chain.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("username", String(200), nullable=False),
+    Column("case_id", Integer),
+    Column("action", String(20), nullable=False),
+    Column("operation", String(100), nullable=False),
+    Column("event_json", Text, nullable=False),
+    Column("leaf_hash", String(64), nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    Index(None, "username"),
+    Index(None, "case_id"),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("text", Text, nullable=False),  # the signed checkpoint, as written to the witness file
+    Column("created_at", String(40), nullable=False),
 )
 
 sources = Table(

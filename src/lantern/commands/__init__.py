@@ -1,0 +1,1 @@
+"""Command groups of the `lantern` CLI beyond the pipeline stages."""

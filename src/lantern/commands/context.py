@@ -1,0 +1,18 @@
+"""What every command reads from the root of the CLI: the settings, and a Session from them."""
+
+from __future__ import annotations
+
+import typer
+
+from lantern.security.session import Session
+from lantern.settings import Settings
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    settings = ctx.find_root().obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def session_of(ctx: typer.Context) -> Session:
+    return Session.open(settings_of(ctx))

@@ -1,0 +1,1 @@
+"""Security: users and roles, case access, the audit log, pseudonymisation, hostile files."""

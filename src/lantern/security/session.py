@@ -1,0 +1,99 @@
+"""A command's security context: who is acting, on which case, and the audit of what they did.
+
+Every command opens a Session (which authenticates afresh, so a disabled user or a revoked
+grant is refused on the very next command), then does its work inside
+:meth:`Session.case_action` or :meth:`Session.action`: the permission check, the work and its
+audit event share one transaction, and the event is committed before any result is shown.
+A refusal is itself recorded, as a REFUSED event.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from lantern.security import audit
+from lantern.security.identity import authenticate
+from lantern.security.keys import Keys
+from lantern.security.policy import (
+    AccessDenied,
+    Actor,
+    CaseRef,
+    Permission,
+    require_case,
+    require_permission,
+)
+from lantern.settings import Settings
+from lantern.store import Workspace
+
+
+@dataclass
+class Note:
+    """What the command tells the audit about the action it just did."""
+
+    objects: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+    recipient: str | None = None
+    action: str | None = None  # overrides the action, e.g. a duplicate import
+
+
+@dataclass
+class Session:
+    workspace: Workspace
+    settings: Settings
+    actor: Actor
+    keys: Keys
+
+    @classmethod
+    def open(cls, settings: Settings) -> Session:
+        workspace = Workspace(settings.db).require()
+        with workspace.reader() as conn:
+            actor = authenticate(conn, settings.acting_user, os_user=getpass.getuser(),
+                                 token=settings.token, password=settings.password)
+        return cls(workspace, settings, actor, Keys.for_workspace(workspace, settings.key_dir))
+
+    def record(self, conn: Connection, action: str, operation: str, note: Note,
+               case_id: int | None = None) -> int:
+        return audit.record(conn, self.actor.username, note.action or action, operation,
+                            purpose=self.settings.purpose, case_id=case_id, objects=note.objects,
+                            recipient=note.recipient, auth=self.actor.auth, detail=note.detail)
+
+    def _refused(self, operation: str, reason: str, case: str | None) -> None:
+        with self.workspace.writer() as conn:
+            audit.record(conn, self.actor.username, "REFUSED", operation, purpose=self.settings.purpose,
+                         auth=self.actor.auth, detail={"case": case, "reason": reason})
+
+    @contextmanager
+    def case_action(self, permission: Permission, operation: str, action: str,
+                    case: str | None = None) -> Iterator[tuple[Connection, CaseRef, Note]]:
+        """Check ``permission`` on the case, run the body, audit it: one transaction."""
+        name = case or self.settings.case
+        note = Note()
+        try:
+            with self.workspace.writer() as conn:
+                ref = require_case(conn, self.actor, name, permission)
+                yield conn, ref, note
+                self.record(conn, action, operation, note, ref.id)
+        except AccessDenied as exc:
+            self._refused(operation, str(exc), name)
+            raise
+
+    @contextmanager
+    def action(self, permission: Permission | None, operation: str, action: str
+               ) -> Iterator[tuple[Connection, Note]]:
+        """An action outside any one case (user administration, the audit log itself)."""
+        note = Note()
+        try:
+            if permission is not None:
+                require_permission(self.actor, permission)
+            with self.workspace.writer() as conn:
+                yield conn, note
+                self.record(conn, action, operation, note)
+        except AccessDenied as exc:
+            self._refused(operation, str(exc), None)
+            raise
