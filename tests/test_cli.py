@@ -118,4 +118,7 @@ def test_demo_runs_end_to_end(tmp_path):
     result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "demo" / "lantern.db").exists()
+    assert (tmp_path / "demo" / "scenario" / "truth" / "record_to_person.csv").exists()
     assert "Records by type" in result.output
+    planted = re.search(r"planted (\d+) corrupted rows; Lantern quarantined (\d+) rows", result.output)
+    assert planted and planted.group(1) == planted.group(2) != "0"

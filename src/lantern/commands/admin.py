@@ -130,7 +130,8 @@ def _grant_change(ctx: typer.Context, case: str, username: str, *, revoke: bool,
             if not case_admin.revoke(conn, case_id, target, session.actor.username):
                 raise LanternError(f"{username} holds no grant on case {case!r}")
         else:
-            case_admin.grant(conn, case_id, target, session.actor.username, reason=reason, hours=hours)
+            case_admin.grant(conn, case_id, target, session.actor.username, reason=reason, hours=hours,
+                             elevated=bool(hours))
         note.objects = [f"case:{case_id}", f"user:{username}"]
         note.detail = {"hours": hours, "reason": reason, "elevated": bool(hours)}
     verb = "Revoked" if revoke else "Granted"

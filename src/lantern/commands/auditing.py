@@ -88,6 +88,8 @@ def audit_export(ctx: typer.Context, folder: Annotated[Path, typer.Argument(help
         with (folder / "events.jsonl").open("w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(row.event_json + "\n")
+        # The chain values only help the verifier say which event is bad.
+        (folder / "chain.txt").write_text("".join(row.chain_hash + "\n" for row in rows), encoding="utf-8")
         (folder / "checkpoint.txt").write_text(cp.checkpoint_to_text(made), encoding="utf-8")
         (folder / "public_key.hex").write_text(session.keys.public_key.hex() + "\n", encoding="utf-8")
         note.recipient = str(folder)

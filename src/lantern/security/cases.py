@@ -38,10 +38,12 @@ def create_case(conn: Connection, name: str, created_by: str, category: str | No
 
 
 def grant(conn: Connection, case_id: int, to_user_id: int, by: str, *, reason: str | None = None,
-          hours: float | None = None) -> int:
+          hours: float | None = None, elevated: bool = False) -> int:
+    """Need-to-know access; ``elevated`` (break-glass) lets it read whatever the user's roles."""
     expires = now() + timedelta(hours=hours) if hours else None
     result = conn.execute(insert(g).values(case_id=case_id, user_id=to_user_id, granted_by=by,
-                                           granted_at=now(), expires_at=expires, reason=reason))
+                                           granted_at=now(), expires_at=expires, reason=reason,
+                                           elevated=elevated))
     return inserted_id(result)
 
 

@@ -104,12 +104,13 @@ def require_case(conn: Connection, actor: Actor, case: str, permission: Permissi
                        .where(c.c.name == case)).first()
     if row is None:
         raise not_found(case)
-    granted = conn.scalar(select(g.c.id).where(g.c.case_id == row.id,
-                                               active_grant_clause(actor, _now())).limit(1))
+    grant = conn.execute(select(g.c.id, g.c.elevated).where(
+        g.c.case_id == row.id, active_grant_clause(actor, _now())).order_by(g.c.elevated)).first()
     cross_case_read = permission in (Permission.READ, Permission.EXPORT) and actor.can(Permission.CROSS_CASE)
-    if granted is None and not cross_case_read:
+    if grant is None and not cross_case_read:
         raise not_found(case)
-    if not actor.can(permission):
+    break_glass_read = grant is not None and grant.elevated and permission == Permission.READ
+    if not (actor.can(permission) or break_glass_read):
         raise AccessDenied(f"{actor.username} lacks the permission {permission.value} in case {case!r}")
     if row.status == "closed" and permission in (Permission.WRITE,):
         raise AccessDenied(f"case {case!r} is closed and read-only")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -70,6 +71,7 @@ case_grants = Table(
     Column("granted_by", String(200), nullable=False),
     Column("granted_at", DateTime, nullable=False),
     Column("expires_at", DateTime),  # break-glass grants are time-limited
+    Column("elevated", Boolean, nullable=False, default=False),  # break-glass: read, though no role gives it
     Column("reason", Text),
     Column("revoked_at", DateTime),
     Column("revoked_by", String(200)),

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("granted_by", sa.String(length=200), nullable=False),
         sa.Column("granted_at", sa.DateTime(), nullable=False),
         sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("elevated", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("revoked_at", sa.DateTime(), nullable=True),
         sa.Column("revoked_by", sa.String(length=200), nullable=True),
