@@ -185,3 +185,33 @@ def test_xlsx_and_jsonl(workspace, tmp_path, write, people_profile):
 def test_a_file_that_is_not_a_workbook(workspace, write, people_profile):
     with pytest.raises(LanternError, match="not an XLSX workbook"):
         ingest_file(workspace, write("fake.xlsx", "ID,NAME\n1,x\n"), people_profile, user="t")
+
+
+def test_hostile_inputs_are_refused_before_loading(workspace, tmp_path, people_profile):
+    import zipfile
+
+    sparse = tmp_path / "huge.csv"
+    with sparse.open("wb") as fh:
+        fh.truncate(10 * 1024**3)  # 10 GB, sparse: refused by its size without being read
+    with pytest.raises(LanternError, match="huge.csv"):
+        ingest_file(workspace, sparse, people_profile, user="t")
+
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(1_000_000)) + "\n1\n")
+    with pytest.raises(LanternError, match="1,000,000 columns"):
+        ingest_file(workspace, wide, people_profile, user="t")
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("xl/worksheets/sheet1.xml", "w") as member:
+        chunk = b"\0" * (1024 * 1024)
+        for _ in range(200):
+            member.write(chunk)
+    with pytest.raises(LanternError, match="bomb.xlsx"):
+        ingest_file(workspace, bomb, people_profile, user="t")
+
+    slip = tmp_path / "slip.xlsx"
+    with zipfile.ZipFile(slip, "w") as zf:
+        zf.writestr("../../evil.txt", "x")
+    with pytest.raises(LanternError, match="slip.xlsx"):
+        ingest_file(workspace, slip, people_profile, user="t")
+    assert count(workspace, tables.sources) == 0

@@ -1,6 +1,6 @@
 """CSV output that is safe to open in a spreadsheet.
 
-A cell beginning with = + - @ (or a tab or carriage return) is a formula to Excel and
+A cell beginning with = + - @ (or a tab, carriage return or NUL) is a formula to Excel and
 LibreOffice; an export from police data must never execute one, so such cells are prefixed
 with an apostrophe (OWASP's CSV-injection advice).
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from lantern.errors import LanternError
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
 
 
 def neutralise(value: Any) -> str:

@@ -22,6 +22,7 @@ from lantern.errors import LanternError
 from lantern.ingest.mapper import ROW_REJECTED, MappedRow, RowMapper
 from lantern.ingest.profile import Profile
 from lantern.ingest.readers import open_table
+from lantern.security.files import check_file_size
 from lantern.store import tables
 from lantern.store.bulk import bulk_insert
 from lantern.store.workspace import Workspace, utcnow
@@ -130,6 +131,7 @@ def load_file(conn: Connection, path: Path, profile: Profile, *, case_id: int, u
     started = time.perf_counter()
     if not path.is_file():
         raise LanternError(f"{path}: no such file")
+    check_file_size(path)  # before hashing: a 10 GB file is refused by its size, unread
     sha256 = file_sha256(path)
     existing = conn.scalar(select(tables.sources.c.id).where(
         tables.sources.c.case_id == case_id, tables.sources.c.sha256 == sha256))

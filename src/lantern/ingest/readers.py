@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lantern.errors import LanternError
+from lantern.security.files import DEFAULT_LIMITS, FileLimits, check_file_size, check_zip
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
@@ -73,14 +74,18 @@ def open_table(
     encoding: str = "auto",
     delimiter: str = "auto",
     sheet: str | None = None,
+    limits: FileLimits = DEFAULT_LIMITS,
 ) -> Table:
     if not path.is_file():
         raise LanternError(f"{path}: no such file")
-    size = path.stat().st_size
+    size = check_file_size(path, limits)  # by stat, before a byte is read
     if size == 0:
         raise LanternError(f"{path}: the file is empty")
     kind = detect_format(path, fmt)
     if kind == "xlsx":
+        # A workbook is a zip of XML: inspect it for bombs and hostile names before openpyxl does.
+        check_zip(path, max_total_bytes=limits.max_zip_total_bytes, max_entries=limits.max_zip_entries,
+                  max_ratio=limits.max_zip_ratio, max_entry_bytes=limits.max_zip_entry_bytes)
         return _open_xlsx(path, size, sheet)
     if kind == "jsonl":
         return _open_jsonl(path, size, encoding)
@@ -177,6 +182,10 @@ def _open_csv(path: Path, size: int, encoding: str, delimiter: str) -> Table:
         binary.close()
         raise LanternError(f"{path}, row 1: cannot read the header ({exc})") from None
     header = [h.strip().lstrip("\ufeff") for h in header]
+    if len(header) > DEFAULT_LIMITS.max_columns:
+        binary.close()
+        raise LanternError(f"{path}, row 1: the header has {len(header):,} columns; the limit is "
+                           f"{DEFAULT_LIMITS.max_columns:,}")
     if any(_undecodable(h) for h in header):
         binary.close()
         raise LanternError(
