@@ -98,7 +98,7 @@ def test_an_audit_write_failure_fails_the_action(team, monkeypatch):
     assert status.count("nominals.csv") == 1  # nothing new loaded without its event
 
 
-def _tamper(team, *statements: str) -> None:
+def _tamper(team, *statements: str | tuple[str, tuple]) -> None:
     """What someone with the database file could do: drop the triggers, rewrite rows."""
     path = team.db.removeprefix("sqlite:///")
     conn = sqlite3.connect(path)
@@ -106,7 +106,10 @@ def _tamper(team, *statements: str) -> None:
                     "audit_checkpoints_no_update", "audit_checkpoints_no_delete"):
         conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     for statement in statements:
-        conn.execute(statement)
+        if isinstance(statement, tuple):
+            conn.execute(*statement)
+        else:
+            conn.execute(statement)
     conn.commit()
     conn.close()
 
@@ -148,7 +151,7 @@ def test_a_rewritten_history_is_caught_by_the_witness_file(team):
     ws.dispose()
     from lantern.security import merkle
 
-    statements = ["DELETE FROM audit_checkpoints", "DELETE FROM audit_events"]
+    statements: list[str | tuple[str, tuple]] = ["DELETE FROM audit_checkpoints", "DELETE FROM audit_events"]
     chain = audit.GENESIS
     for row in rows:
         event = json.loads(row.event_json)
@@ -157,11 +160,11 @@ def test_a_rewritten_history_is_caught_by_the_witness_file(team):
         data = merkle.canonical_event(event)
         leaf = merkle.leaf_hash(data)
         chain = merkle.chain_hash(chain, leaf)
-        statements.append(
-            "INSERT INTO audit_events (seq, at, username, case_id, action, operation, event_json, leaf_hash, "
-            f"chain_hash) VALUES ({row.seq}, '{row.at}', '{event['user']}', "
-            f"{'NULL' if row.case_id is None else row.case_id}, '{row.action}', '{row.operation}', "
-            f"'{data.decode().replace(chr(39), chr(39) * 2)}', '{leaf.hex()}', '{chain.hex()}')")
+        statements.append((
+            "INSERT INTO audit_events (seq, at, username, case_id, action, operation, event_json, "
+            "leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.seq, row.at, event["user"], row.case_id, row.action, row.operation, data.decode(),
+             leaf.hex(), chain.hex())))
     _tamper(team, *statements)
     result = team.run("aud", "audit", "verify", ok=False)
     assert "witness file" in result.output and "do not match" in result.output
