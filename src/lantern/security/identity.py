@@ -33,7 +33,7 @@ def _now() -> datetime:
 def hash_password(password: str) -> str:
     if len(password) < 12:
         raise LanternError("a password needs at least 12 characters")
-    return _hasher.hash(password)
+    return str(_hasher.hash(password))
 
 
 def _token_digest(token: str) -> str:
