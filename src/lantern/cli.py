@@ -10,14 +10,12 @@ one line on stderr with exit status 1, never a traceback.
 from __future__ import annotations
 
 import getpass
-import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -25,8 +23,10 @@ from typer.core import TyperGroup
 
 from lantern import __version__
 from lantern.commands import admin, auditing
+from lantern.commands import resolve as resolve_commands
 from lantern.commands.context import session_of, settings_of
 from lantern.errors import LanternError
+from lantern.export import products
 from lantern.ingest.loader import IngestResult, load_file
 from lantern.ingest.profile import load_profile, shipped_profiles
 from lantern.output import console, err_console, render_quarantine, render_status, table_of
@@ -228,7 +228,7 @@ def quarantine(
     render_quarantine(entries)
 
 
-EXPORT_FORMATS = ("jsonl",)
+EXPORT_FORMATS = tuple(products.formats())
 
 
 @app.command()
@@ -240,9 +240,10 @@ def export(
     reveal: Annotated[bool, typer.Option(help="Show victims' real identifiers (needs victim.identity).")] = False,
     reason: Annotated[str | None, typer.Option(help="Why victims are revealed (required with --reveal).")] = None,
 ) -> None:
-    """Export the case: jsonl gives every statement and link with its provenance.
+    """Export the case: jsonl (every statement and link with provenance) or clusters-csv.
 
     Victims are pseudonymised unless --reveal is given by a user with victim.identity.
+    The file appears only once its DISCLOSE event is committed.
     """
     if fmt not in EXPORT_FORMATS:
         raise LanternError(f"unknown export format {fmt!r}; available: {', '.join(EXPORT_FORMATS)}")
@@ -254,41 +255,23 @@ def export(
     folder = output.parent if str(output.parent) else Path(".")
     if not folder.is_dir():
         raise LanternError(f"cannot write {output}: no folder {folder}")
-    with session.case_action(Permission.EXPORT, "export", "DISCLOSE") as (conn, case, note):
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lantern-export-")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            pseudonymiser = None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
-            n, digest = _write_jsonl(out, conn, case.id, pseudonymiser)
-        note.recipient = recipient
-        note.objects = [f"file:{output.name}"]
-        note.detail = {"format": fmt, "lines": n, "sha256": digest, "revealed": reveal, "reason": reason}
-        checkpoint = audit.make_checkpoint(conn, session.keys.signing_key, session.keys.witness)
-    os.replace(tmp, output)
-    console.print(f"Wrote {n:,} lines to {output} for {recipient}"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lantern-export-")
+    try:
+        with session.case_action(Permission.EXPORT, "export", "DISCLOSE") as (conn, case, note):
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                pseudonymiser = None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+                n, digest = products.WRITERS[fmt](out, conn, case.id, pseudonymiser)
+            note.recipient = recipient
+            note.objects = [f"file:{output.name}"]
+            note.detail = {"format": fmt, "items": n, "sha256": digest, "revealed": reveal, "reason": reason}
+            checkpoint = audit.make_checkpoint(conn, session.keys.signing_key, session.keys.witness)
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    console.print(f"Wrote {n:,} {products.describe(fmt)} to {output} for {recipient}"
                   + ("" if reveal else " (victims pseudonymised)")
                   + f"; audit checkpoint {checkpoint.size}")
-
-
-def _write_jsonl(out: TextIO, conn: Any, case_id: int, pseudonymiser: Pseudonymiser | None) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    n = 0
-
-    def write(obj: dict[str, Any]) -> None:
-        line = json.dumps(obj, ensure_ascii=False, default=str) + "\n"
-        digest.update(line.encode("utf-8"))
-        out.write(line)
-
-    for row in queries.statements_with_provenance(conn, case_id):
-        if pseudonymiser is not None:
-            row["value"], row["original"] = pseudonymiser.statement(
-                row["record_id"], row["prop"], row["value"], row["original"])
-        write({"kind": "statement", **row})
-        n += 1
-    for row in queries.links_with_provenance(conn, case_id):
-        props = json.loads(row.pop("properties") or "{}")
-        write({"kind": "link", **row, "properties": props})
-        n += 1
-    return n, digest.hexdigest()
 
 
 # ---- synth / demo ---------------------------------------------------------------------------
@@ -343,6 +326,10 @@ def demo(
     run_demo(out, settings_of(ctx))
 
 
+app.command()(resolve_commands.resolve)
+app.command()(resolve_commands.explain)
+app.command()(resolve_commands.judge)
+app.command("review-queue")(resolve_commands.review_queue)
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.case_app, name="case")
 app.add_typer(auditing.audit_app, name="audit")

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from lantern.output import console, render_status
+from lantern.resolve.service import resolve_people
 from lantern.security import audit
 from lantern.security.cases import bootstrap
 from lantern.security.keys import Keys
@@ -79,7 +80,14 @@ def run_demo(out: Path, settings: Settings) -> None:
     with session.case_action(Permission.READ, "status", "CONSULT") as (conn, case, note):
         found = queries.case_summary(conn, case.id)
         note.detail = {"rendered_sha256": found.digest()}
-    console.print("3. What Lantern holds now:")
+    with console.status("Resolving who is who..."), session.case_action(
+            Permission.WRITE, "resolve", "COMBINE") as (conn, case, note):
+        resolved = resolve_people(conn, case.id, session.actor.username)
+        note.objects = [f"resolution:{resolved.run_id}"]
+        note.detail = {"records": resolved.records, "entities": resolved.entities, "held": resolved.held}
+    console.print(f"3. Resolved {resolved.records:,} person records to {resolved.entities:,} people "
+                  f"({resolved.held} joins held for review: `lantern review-queue`) in {resolved.seconds:.1f}s")
+    console.print("4. What Lantern holds now:")
     render_status(found, session.workspace.display_url, case.name)
     planted = _planted_corruptions(scenario)
     quarantined = found.quarantine.get("row rejected", 0)

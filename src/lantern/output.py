@@ -12,7 +12,7 @@ from lantern.store.queries import CaseSummary
 
 console = Console()
 err_console = Console(stderr=True)
-NUMERIC = {"#", "rows", "quarantined", "records", "links", "events", "size"}
+NUMERIC = {"rows", "quarantined", "records", "links", "events", "size"}  # counts, not ids
 
 
 def table_of(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
@@ -20,7 +20,8 @@ def table_of(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) 
     for column in columns:
         table.add_column(column, justify="right" if column in NUMERIC else "left", overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) and c in NUMERIC else str(v)
+                        for c, v in zip(columns, row, strict=True)))
     return table
 
 

@@ -24,6 +24,10 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "case review": ["case", "review", "secret", "--decision", "retain", "--rationale", "r",
                         "--next-review", "2030-01-01"],
         "case grant": ["case", "grant", "secret", "outsider"],
+        "resolve": ["--case", "secret", "resolve"],
+        "explain": ["--case", "secret", "explain", "1", "2"],
+        "judge": ["--case", "secret", "judge", "1", "2", "same", "--reason", "r"],
+        "review-queue": ["--case", "secret", "review-queue"],
         "case revoke": ["case", "revoke", "secret", "lead"],
     }
 

@@ -141,7 +141,7 @@ def load_file(conn: Connection, path: Path, profile: Profile, *, case_id: int, u
     mapper = RowMapper(profile, table)  # checks every named column exists before writing
     source_id = Workspace.next_id(conn, tables.sources)
     conn.execute(insert(tables.sources).values(
-        id=source_id, case_id=case_id, file_name=path.name, sha256=sha256,
+        id=source_id, case_id=case_id, file_name=path.name, file_path=str(path), sha256=sha256,
         size_bytes=table.size, format=table.format, encoding=table.encoding,
         delimiter=table.delimiter, profile_name=profile.name, profile_sha256=profile.sha256,
         rows_read=0, rows_loaded=0, rows_quarantined=0, loaded_at=utcnow(), loaded_by=user,

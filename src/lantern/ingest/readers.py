@@ -84,6 +84,8 @@ def open_table(
     kind = detect_format(path, fmt)
     if kind == "xlsx":
         # A workbook is a zip of XML: inspect it for bombs and hostile names before openpyxl does.
+        if not zipfile.is_zipfile(path):
+            raise LanternError(f"{path}: not an XLSX workbook (it is not a zip archive)")
         check_zip(path, max_total_bytes=limits.max_zip_total_bytes, max_entries=limits.max_zip_entries,
                   max_ratio=limits.max_zip_ratio, max_entry_bytes=limits.max_zip_entry_bytes)
         return _open_xlsx(path, size, sheet)

@@ -73,6 +73,13 @@ def dispose_case(conn: Connection, case_id: int) -> dict[str, int]:
     r = tables.records
     record_ids = select(r.c.id).where(r.c.case_id == case_id)
     counts: dict[str, int] = {}
+    runs = select(tables.resolution_runs.c.id).where(tables.resolution_runs.c.case_id == case_id)
+    for derived in (tables.resolution_clusters, tables.resolution_pairs):
+        counts[derived.name] = conn.execute(delete(derived).where(derived.c.run_id.in_(runs))).rowcount
+    counts["resolution_runs"] = conn.execute(delete(tables.resolution_runs)
+                                             .where(tables.resolution_runs.c.case_id == case_id)).rowcount
+    counts["judgements"] = conn.execute(delete(tables.judgements)
+                                        .where(tables.judgements.c.case_id == case_id)).rowcount
     counts["statements"] = conn.execute(delete(tables.statements)
                                         .where(tables.statements.c.record_id.in_(record_ids))).rowcount
     for table in (tables.links, tables.quarantine, tables.records, tables.sources):

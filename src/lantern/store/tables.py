@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -124,6 +125,7 @@ sources = Table(
     Column("id", Integer, primary_key=True),
     Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
     Column("file_name", String(500), nullable=False),
+    Column("file_path", String(2000), nullable=False),  # as given when loaded
     Column("sha256", String(64), nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
     Column("format", String(20), nullable=False),
@@ -196,4 +198,61 @@ quarantine = Table(
     Column("reason", Text, nullable=False),
     Column("action", String(20), nullable=False),  # 'row rejected' | 'value rejected'
     Index(None, "source_id"),
+)
+
+# Entity resolution: each run keeps its model (Splink JSON), its clusters and scored pairs,
+# so any result can be explained and an old one reproduced. Records are never edited.
+resolution_runs = Table(
+    "resolution_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("schema", String(100), nullable=False),  # Person for now
+    Column("algorithm_version", String(100), nullable=False),
+    Column("engine", String(20), nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("pairs_run_id", Integer),  # the run whose scored pairs this clustering used
+    Column("model_json", Text, nullable=False),
+    Column("stats_json", Text, nullable=False),
+    Column("run_by", String(200), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=False),
+    Index(None, "case_id", "schema"),
+)
+
+resolution_clusters = Table(
+    "resolution_clusters",
+    metadata,
+    Column("run_id", Integer, ForeignKey("resolution_runs.id"), primary_key=True),
+    Column("record_id", BigInteger, ForeignKey("records.id"), primary_key=True),
+    Column("entity_id", String(100), nullable=False),
+    Index(None, "run_id", "entity_id"),
+)
+
+resolution_pairs = Table(
+    "resolution_pairs",
+    metadata,
+    Column("run_id", Integer, ForeignKey("resolution_runs.id"), primary_key=True),
+    Column("record_a", BigInteger, primary_key=True),
+    Column("record_b", BigInteger, primary_key=True),
+    Column("match_weight", Float, nullable=False),
+    Column("match_probability", Float, nullable=False),
+    Column("detail_json", Text, nullable=False),  # per comparison: level, Bayes factor, values
+    Column("held_reason", Text),  # why the over-merge guard kept them apart
+    Index(None, "run_id", "record_b"),
+)
+
+# Analysts' decisions: append-only and attributed; the latest on a pair wins.
+judgements = Table(
+    "judgements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("record_a", BigInteger, ForeignKey("records.id"), nullable=False),
+    Column("record_b", BigInteger, ForeignKey("records.id"), nullable=False),
+    Column("decision", String(20), nullable=False),  # same | different | unsure
+    Column("reason", Text, nullable=False),
+    Column("username", String(200), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index(None, "case_id"),
 )

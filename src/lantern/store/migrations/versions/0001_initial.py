@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("file_name", sa.String(length=500), nullable=False),
+        sa.Column("file_path", sa.String(length=2000), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
         sa.Column("format", sa.String(length=20), nullable=False),

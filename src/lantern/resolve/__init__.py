@@ -1,0 +1,1 @@
+"""Entity resolution: who is who across sources and forces, explained and reviewable."""
