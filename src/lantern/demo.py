@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from lantern.output import console, render_status
-from lantern.resolve.service import resolve_people
+from lantern.resolve.service import resolve_all_objects, resolve_people
 from lantern.security import audit
 from lantern.security.cases import bootstrap
 from lantern.security.keys import Keys
@@ -83,10 +83,13 @@ def run_demo(out: Path, settings: Settings) -> None:
     with console.status("Resolving who is who..."), session.case_action(
             Permission.WRITE, "resolve", "COMBINE") as (conn, case, note):
         resolved = resolve_people(conn, case.id, session.actor.username)
+        by_key = resolve_all_objects(conn, case.id, session.actor.username)
         note.objects = [f"resolution:{resolved.run_id}"]
         note.detail = {"records": resolved.records, "entities": resolved.entities, "held": resolved.held}
     console.print(f"3. Resolved {resolved.records:,} person records to {resolved.entities:,} people "
-                  f"({resolved.held} joins held for review: `lantern review-queue`) in {resolved.seconds:.1f}s")
+                  f"({resolved.held} joins held for review: `lantern review-queue`) in {resolved.seconds:.1f}s;"
+                  " by their keys, " + ", ".join(f"{o.records:,} {o.schema} records to {o.entities:,}"
+                                                 for o in by_key))
     console.print("4. What Lantern holds now:")
     render_status(found, session.workspace.display_url, case.name)
     planted = _planted_corruptions(scenario)

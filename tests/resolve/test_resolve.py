@@ -80,8 +80,13 @@ def test_explanations_add_up(demo):
     ws.dispose()
     assert found.same_entity
     assert found.prior_weight + sum(s.weight for s in found.steps) == pytest.approx(found.match_weight, abs=0.01)
-    shown = cli(demo, "explain", str(row[0]), str(row[1])).output
+    chart = demo / "waterfall.svg"
+    shown = cli(demo, "explain", str(row[0]), str(row[1]), "--chart", str(chart)).output
     assert "the same person" in shown and "Match probability" in shown and "row" in shown
+    assert chart.read_text().lstrip().startswith("<?xml") and "prior" in chart.read_text()
+    png = demo / "waterfall.png"
+    cli(demo, "explain", str(row[0]), str(row[1]), "--chart", str(png))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_judgements_override_the_model_and_survive_a_rerun(demo):
@@ -159,3 +164,24 @@ def test_a_switchboard_number_does_not_glue_people_together(tmp_path):
     result = accuracy({ids[k]: v for k, v in found.items()}, {ids[k]: v for k, v in truth.items()})
     assert result.precision == 1.0
     assert result.found_people >= 400
+
+
+def test_objects_resolve_on_their_cleaned_keys(demo):
+    from lantern.store import Workspace
+
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT c.entity_id, s.value FROM resolution_clusters c "
+            "JOIN resolution_runs r ON r.id = c.run_id AND r.schema = 'Phone' "
+            "JOIN statements s ON s.record_id = c.record_id AND s.prop = 'number' "
+            "WHERE r.id = (SELECT max(id) FROM resolution_runs WHERE schema = 'Phone')").all()
+        originals = conn.exec_driver_sql(
+            "SELECT count(DISTINCT s.original), count(DISTINCT s.value) FROM statements s "
+            "JOIN records r ON r.id = s.record_id WHERE r.schema = 'Phone' AND s.prop = 'number'").first()
+    ws.dispose()
+    numbers_of: dict[str, set[str]] = {}
+    for entity, number in rows:
+        numbers_of.setdefault(entity, set()).add(number)
+    assert all(len(numbers) == 1 for numbers in numbers_of.values())
+    assert len(numbers_of) == originals[1] < originals[0]  # several written forms, one number each

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,18 +26,23 @@ def resolve(
             Permission.WRITE, "resolve", "COMBINE") as (conn, case, note):
         summary = service.resolve_people(conn, case.id, session.actor.username, engine=engine,
                                          threshold=threshold)
+        object_runs = service.resolve_all_objects(conn, case.id, session.actor.username)
         note.objects = [f"resolution:{summary.run_id}"]
         note.detail = {"records": summary.records, "entities": summary.entities, "pairs": summary.pairs,
                        "held": summary.held, "engine": engine, "threshold": threshold}
     console.print(f"Resolved {summary.records:,} person records to {summary.entities:,} people "
                   f"({summary.pairs:,} pairs scored, {summary.held} joins held for review) in "
                   f"{summary.seconds:.1f}s; run #{summary.run_id}")
+    if object_runs:
+        console.print("By their keys: " + ", ".join(
+            f"{o.records:,} {o.schema} records to {o.entities:,}" for o in object_runs))
 
 
 def explain(
     ctx: typer.Context,
     a: Annotated[int, typer.Argument(help="A person record (its Lantern record number).")],
     b: Annotated[int, typer.Argument(help="Another person record.")],
+    chart: Annotated[Path | None, typer.Option(help="Also draw the waterfall chart to this PNG or SVG.")] = None,
 ) -> None:
     """Why two records are, or are not, one person: each comparison's weight and the values."""
     session = session_of(ctx)
@@ -59,6 +65,10 @@ def explain(
         console.print(f"[yellow]Held by the over-merge guard:[/] {found.held_reason}")
     if found.judgement:
         console.print(f"An analyst judged them: [bold]{found.judgement}[/]")
+    if chart is not None:
+        from lantern.resolve.chart import waterfall
+
+        console.print(f"Waterfall chart: {waterfall(found, chart)}")
 
 
 def judge(

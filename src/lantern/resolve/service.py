@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from lantern.errors import LanternError
-from lantern.resolve import model
+from lantern.resolve import model, objects
 from lantern.resolve.cluster import Clusters, cluster
 from lantern.resolve.features import PersonRecord, person_records
 from lantern.store import tables
@@ -126,8 +126,29 @@ def resolve_people(conn: Connection, case_id: int, user: str, *, engine: str = "
                       time.perf_counter() - clock)
 
 
-def latest_run(conn: Connection, case_id: int) -> Any:
-    row = conn.execute(select(runs).where(runs.c.case_id == case_id, runs.c.schema == "Person")
+def resolve_all_objects(conn: Connection, case_id: int, user: str) -> list[objects.ObjectRun]:
+    """A deterministic run for each object and place type present in the case."""
+    done = []
+    for schema in objects.OBJECT_SCHEMAS:
+        started = _now()
+        entity_of_record = objects.resolve_objects(conn, case_id, schema)
+        if not entity_of_record:
+            continue
+        entities = len(set(entity_of_record.values()))
+        run_id = inserted_id(conn.execute(insert(runs).values(
+            case_id=case_id, schema=schema, algorithm_version=objects.ALGORITHM_VERSION,
+            engine="deterministic", threshold=1.0, model_json=json.dumps({"keys": objects.KEYS.get(
+                schema, ["postcode", "address"])}), stats_json=json.dumps(
+                {"records": len(entity_of_record), "entities": entities}),
+            run_by=user, started_at=started, finished_at=_now())))
+        bulk_insert(conn, clusters_t, ("run_id", "record_id", "entity_id"),
+                    [(run_id, record, entity) for record, entity in entity_of_record.items()])
+        done.append(objects.ObjectRun(schema, len(entity_of_record), entities))
+    return done
+
+
+def latest_run(conn: Connection, case_id: int, schema: str = "Person") -> Any:
+    row = conn.execute(select(runs).where(runs.c.case_id == case_id, runs.c.schema == schema)
                        .order_by(runs.c.id.desc()).limit(1)).first()
     if row is None:
         raise LanternError("no resolution yet in this case: run `lantern resolve` first")
