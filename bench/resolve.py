@@ -27,8 +27,8 @@ judged from its stored resolution_pairs, which keep pairs scored 0.2 and above).
 
 Accuracy counts the records that ground truth names (truth/record_to_person.csv: source is
 the path relative to the scenario folder, record_id the id the export carries). The scenario
-holds about 0.97 Person records per person, so ``--people 310000`` gives ~300k records and
-``--people 1000000`` ~1M; both are reachable but take long (and the larger needs tens of GB).
+holds about 1.4 Person records per person, so ``--people 220000`` gives ~300k records and
+``--people 700000`` ~1M: both are reachable, but take long (tens of minutes and more).
 """
 
 from __future__ import annotations
@@ -186,14 +186,14 @@ def run_plain(db: str, queue: mp.Queue) -> None:
 
     clock = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_ABOVE)
-    pairs = con.execute(f"SELECT count(*) FROM {predictions.physical_name}").fetchone()[0]
+    pairs = predictions.as_duckdbpyrelation().shape[0]
     stages["predict"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=THRESHOLD)
     found = {int(uid): f"C{cid}" for uid, cid in
-             con.execute(f"SELECT unique_id, cluster_id FROM {clustered.physical_name}").fetchall()}
+             clustered.as_duckdbpyrelation().select("unique_id, cluster_id").fetchall()}
     stages["cluster"] = time.perf_counter() - clock
     seconds = time.perf_counter() - started
     con.close()
@@ -303,7 +303,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, action="append",
                         help="scenario people to measure (repeatable; default 20000 and 100000; "
-                             "~0.97 Person records per person)")
+                             "~1.4 Person records per person)")
     parser.add_argument("--forces", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()

@@ -27,8 +27,18 @@ from lantern.store import tables
 
 a = tables.audit_events
 
-ACTIONS = ("COLLECT", "ALTER", "CONSULT", "DISCLOSE", "COMBINE", "ERASE", "ACCESS", "ADMIN",
-           "AUDIT_READ", "REFUSED")
+ACTIONS = (
+    "COLLECT",
+    "ALTER",
+    "CONSULT",
+    "DISCLOSE",
+    "COMBINE",
+    "ERASE",
+    "ACCESS",
+    "ADMIN",
+    "AUDIT_READ",
+    "REFUSED",
+)
 LOG_ID = "lantern-audit"
 GENESIS = b"\x00" * 32
 REQUIRED = ("seq", "at", "user", "action", "operation", "purpose", "version", "host")
@@ -52,31 +62,59 @@ def _validate(event: dict[str, Any]) -> None:
         raise AuditError("a disclosure must name its recipient")
 
 
-def record(conn: Connection, user: str, action: str, operation: str, *, purpose: str,
-           case_id: int | None = None, objects: Iterable[str | int] = (), recipient: str | None = None,
-           auth: str | None = None, detail: dict[str, Any] | None = None) -> int:
+def record(
+    conn: Connection,
+    user: str,
+    action: str,
+    operation: str,
+    *,
+    purpose: str,
+    case_id: int | None = None,
+    objects: Iterable[str | int] = (),
+    recipient: str | None = None,
+    auth: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
     """Append one event inside the caller's write transaction; returns its sequence number."""
     last = conn.execute(select(a.c.seq, a.c.chain_hash).order_by(a.c.seq.desc()).limit(1)).first()
     seq = int(last.seq) + 1 if last else 1
     previous = bytes.fromhex(last.chain_hash) if last else GENESIS
     event = {
-        "seq": seq, "at": _now_iso(), "user": user, "auth": auth, "case_id": case_id,
-        "action": action, "operation": operation, "purpose": purpose, "recipient": recipient,
-        "objects": [str(o) for o in objects], "detail": detail or {},
-        "version": __version__, "host": socket.gethostname(),
+        "seq": seq,
+        "at": _now_iso(),
+        "user": user,
+        "auth": auth,
+        "case_id": case_id,
+        "action": action,
+        "operation": operation,
+        "purpose": purpose,
+        "recipient": recipient,
+        "objects": [str(o) for o in objects],
+        "detail": detail or {},
+        "version": __version__,
+        "host": socket.gethostname(),
     }
     _validate(event)
     data = merkle.canonical_event(event)
     leaf = merkle.leaf_hash(data)
-    conn.execute(insert(a).values(
-        seq=seq, at=event["at"], username=user, case_id=case_id, action=action,
-        operation=operation, event_json=data.decode("utf-8"), leaf_hash=leaf.hex(),
-        chain_hash=merkle.chain_hash(previous, leaf).hex(),
-    ))
+    conn.execute(
+        insert(a).values(
+            seq=seq,
+            at=event["at"],
+            username=user,
+            case_id=case_id,
+            action=action,
+            operation=operation,
+            event_json=data.decode("utf-8"),
+            leaf_hash=leaf.hex(),
+            chain_hash=merkle.chain_hash(previous, leaf).hex(),
+        )
+    )
     return seq
 
 
 # ---- checkpoints ----------------------------------------------------------------------------
+
 
 def _leaves(conn: Connection) -> list[bytes]:
     rows = conn.execute(select(a.c.event_json).order_by(a.c.seq))
@@ -88,8 +126,11 @@ def make_checkpoint(conn: Connection, signing_key: bytes, witness: Path) -> cp.C
     leaves = _leaves(conn)
     checkpoint = cp.sign_checkpoint(LOG_ID, len(leaves), merkle.root(leaves), signing_key)
     text = cp.checkpoint_to_text(checkpoint)
-    conn.execute(insert(tables.audit_checkpoints).values(
-        size=checkpoint.size, root=checkpoint.root, text=text, created_at=checkpoint.time))
+    conn.execute(
+        insert(tables.audit_checkpoints).values(
+            size=checkpoint.size, root=checkpoint.root, text=text, created_at=checkpoint.time
+        )
+    )
     witness.parent.mkdir(parents=True, exist_ok=True)
     with witness.open("a", encoding="utf-8") as fh:
         fh.write(text.rstrip("\n") + f"\n{WITNESS_SEPARATOR}\n")
@@ -108,6 +149,7 @@ def read_witness(path: Path) -> list[cp.Checkpoint]:
 
 
 # ---- verification ---------------------------------------------------------------------------
+
 
 @dataclass
 class Verification:
@@ -143,21 +185,35 @@ def verify(conn: Connection, public_key: bytes, witness: Path | None = None) -> 
             report.fail(f"event {index}: not valid JSON", index)
             continue
         if row.seq != index or event.get("seq") != index:
-            report.fail(f"event {index}: sequence broken (stored {row.seq}, event says "
-                        f"{event.get('seq')}): an event was deleted or reordered", index)
+            report.fail(
+                f"event {index}: sequence broken (stored {row.seq}, event says "
+                f"{event.get('seq')}): an event was deleted or reordered",
+                index,
+            )
         elif merkle.canonical_event(event) != data or leaf.hex() != row.leaf_hash:
             report.fail(f"event {index}: content does not match its hash (altered)", index)
         elif (row.username, row.action, row.operation, row.case_id) != (
-                event.get("user"), event.get("action"), event.get("operation"), event.get("case_id")):
+            event.get("user"),
+            event.get("action"),
+            event.get("operation"),
+            event.get("case_id"),
+        ):
             report.fail(f"event {index}: columns differ from the hashed event (altered)", index)
         else:
             chained = merkle.chain_hash(previous, leaf)
             if chained.hex() != row.chain_hash:
-                report.fail(f"event {index}: hash chain broken (an earlier event was altered or removed)", index)
+                report.fail(
+                    f"event {index}: hash chain broken (an earlier event was altered or removed)",
+                    index,
+                )
             previous = chained
     report.events = len(leaves)
-    stored = [cp.checkpoint_from_text(r.text) for r in conn.execute(
-        select(tables.audit_checkpoints.c.text).order_by(tables.audit_checkpoints.c.id))]
+    stored = [
+        cp.checkpoint_from_text(r.text)
+        for r in conn.execute(
+            select(tables.audit_checkpoints.c.text).order_by(tables.audit_checkpoints.c.id)
+        )
+    ]
     outside = read_witness(witness) if witness else []
     tree = merkle.MerkleTree(leaves)  # built once: each checkpoint's root is then O(log n)
     for source, checkpoints in (("database", stored), ("witness file", outside)):
@@ -167,25 +223,44 @@ def verify(conn: Connection, public_key: bytes, witness: Path | None = None) -> 
     return report
 
 
-def _check_against(report: Verification, checkpoint: cp.Checkpoint, tree: merkle.MerkleTree,
-                   size: int, public_key: bytes, source: str) -> None:
+def _check_against(
+    report: Verification,
+    checkpoint: cp.Checkpoint,
+    tree: merkle.MerkleTree,
+    size: int,
+    public_key: bytes,
+    source: str,
+) -> None:
     label = f"checkpoint of size {checkpoint.size} ({source}, {checkpoint.time})"
     if not cp.verify_checkpoint(checkpoint, public_key):
         report.fail(f"{label}: signature invalid")
         return
     if checkpoint.size > size:
-        report.fail(f"{label}: the log holds only {size} events: truncated, or an older "
-                    "backup restored over a newer log", size + 1)
+        report.fail(
+            f"{label}: the log holds only {size} events: truncated, or an older "
+            "backup restored over a newer log",
+            size + 1,
+        )
         return
     if tree.root(checkpoint.size).hex() != checkpoint.root:
-        report.fail(f"{label}: the first {checkpoint.size} events do not match it "
-                    "(altered, deleted, reordered or a forked history)")
+        report.fail(
+            f"{label}: the first {checkpoint.size} events do not match it "
+            "(altered, deleted, reordered or a forked history)"
+        )
 
 
 # ---- queries --------------------------------------------------------------------------------
 
-def events(conn: Connection, *, user: str | None = None, case_id: int | None = None,
-           object_id: str | None = None, action: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+
+def events(
+    conn: Connection,
+    *,
+    user: str | None = None,
+    case_id: int | None = None,
+    object_id: str | None = None,
+    action: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
     """Events, newest first, filtered; ``object_id`` answers "who looked at this"."""
     query = select(a.c.event_json).order_by(a.c.seq.desc())
     if user:

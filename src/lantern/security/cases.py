@@ -20,8 +20,13 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def create_case(conn: Connection, name: str, created_by: str, category: str | None = None,
-                policy: RetentionPolicy | None = None) -> int:
+def create_case(
+    conn: Connection,
+    name: str,
+    created_by: str,
+    category: str | None = None,
+    policy: RetentionPolicy | None = None,
+) -> int:
     """A new case, visible to its creator only (PR-2), with its first review date."""
     if not name.strip():
         raise LanternError("a case needs a name")
@@ -29,28 +34,55 @@ def create_case(conn: Connection, name: str, created_by: str, category: str | No
         raise LanternError(f"a case named {name!r} already exists")
     policy = policy or RetentionPolicy.load()
     created = now()
-    result = conn.execute(insert(c).values(
-        name=name, status="open", created_at=created, created_by=created_by, category=category,
-        review_date=policy.review_date(category, created.date())))
+    result = conn.execute(
+        insert(c).values(
+            name=name,
+            status="open",
+            created_at=created,
+            created_by=created_by,
+            category=category,
+            review_date=policy.review_date(category, created.date()),
+        )
+    )
     case_id = inserted_id(result)
     grant(conn, case_id, user_id(conn, created_by), created_by, reason="creator")
     return case_id
 
 
-def grant(conn: Connection, case_id: int, to_user_id: int, by: str, *, reason: str | None = None,
-          hours: float | None = None, elevated: bool = False) -> int:
+def grant(
+    conn: Connection,
+    case_id: int,
+    to_user_id: int,
+    by: str,
+    *,
+    reason: str | None = None,
+    hours: float | None = None,
+    elevated: bool = False,
+) -> int:
     """Need-to-know access; ``elevated`` (break-glass) lets it read whatever the user's roles."""
     expires = now() + timedelta(hours=hours) if hours else None
-    result = conn.execute(insert(g).values(case_id=case_id, user_id=to_user_id, granted_by=by,
-                                           granted_at=now(), expires_at=expires, reason=reason,
-                                           elevated=elevated))
+    result = conn.execute(
+        insert(g).values(
+            case_id=case_id,
+            user_id=to_user_id,
+            granted_by=by,
+            granted_at=now(),
+            expires_at=expires,
+            reason=reason,
+            elevated=elevated,
+        )
+    )
     return inserted_id(result)
 
 
 def revoke(conn: Connection, case_id: int, from_user_id: int, by: str) -> int:
-    return int(conn.execute(update(g).where(g.c.case_id == case_id, g.c.user_id == from_user_id,
-                                            g.c.revoked_at.is_(None))
-                            .values(revoked_at=now(), revoked_by=by)).rowcount)
+    return int(
+        conn.execute(
+            update(g)
+            .where(g.c.case_id == case_id, g.c.user_id == from_user_id, g.c.revoked_at.is_(None))
+            .values(revoked_at=now(), revoked_by=by)
+        ).rowcount
+    )
 
 
 def case_id_by_name(conn: Connection, name: str) -> int:
@@ -66,12 +98,20 @@ def bootstrap(conn: Connection, username: str, os_user: str) -> bool:
     case, granted to them. Returns False if the workspace already has users."""
     if conn.scalar(select(tables.users.c.id).limit(1)) is not None:
         return False
-    add_user(conn, username, ["administrator", "supervisor", "analyst"], created_by="lantern init",
-             os_user=os_user)
+    add_user(
+        conn,
+        username,
+        ["administrator", "supervisor", "analyst"],
+        created_by="lantern init",
+        os_user=os_user,
+    )
     case_id = case_id_by_name(conn, DEFAULT_CASE)
     policy = RetentionPolicy.load()
-    conn.execute(update(c).where(c.c.id == case_id).values(
-        created_by=username, review_date=policy.review_date(None, now().date())))
+    conn.execute(
+        update(c)
+        .where(c.c.id == case_id)
+        .values(created_by=username, review_date=policy.review_date(None, now().date()))
+    )
     grant(conn, case_id, user_id(conn, username), "lantern init", reason="creator")
     return True
 

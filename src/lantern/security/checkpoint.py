@@ -111,7 +111,9 @@ def _parse_time(text: str) -> datetime:
     try:
         return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
-        raise CheckpointError(f"checkpoint time {text!r} is not like 2025-01-02T03:04:05Z") from None
+        raise CheckpointError(
+            f"checkpoint time {text!r} is not like 2025-01-02T03:04:05Z"
+        ) from None
 
 
 def sign_checkpoint(
@@ -197,7 +199,7 @@ def _own_signature(log_id: str, signatures: str) -> tuple[str, str]:
             continue
         if not line.startswith(_SIG_PREFIX):
             raise CheckpointError(f"checkpoint signature line {line[:40]!r} is malformed")
-        name, _, encoded = line[len(_SIG_PREFIX):].partition(" ")
+        name, _, encoded = line[len(_SIG_PREFIX) :].partition(" ")
         if name != log_id:
             continue  # a witness cosignature
         blob = _b64decode(encoded)

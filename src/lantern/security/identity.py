@@ -41,41 +41,64 @@ def _token_digest(token: str) -> str:
 
 
 def parse_roles(roles: str | list[str]) -> list[str]:
-    names = [r.strip() for r in (roles.split(",") if isinstance(roles, str) else roles) if r.strip()]
+    names = [
+        r.strip() for r in (roles.split(",") if isinstance(roles, str) else roles) if r.strip()
+    ]
     unknown = [r for r in names if r not in ROLES]
     if unknown or not names:
-        raise LanternError(f"unknown role {', '.join(unknown) or '(none)'}; roles are: {', '.join(ROLES)}")
+        raise LanternError(
+            f"unknown role {', '.join(unknown) or '(none)'}; roles are: {', '.join(ROLES)}"
+        )
     return names
 
 
-def add_user(conn: Connection, username: str, roles: list[str], created_by: str, *,
-             password: str | None = None, os_user: str | None = None,
-             display_name: str | None = None) -> int:
+def add_user(
+    conn: Connection,
+    username: str,
+    roles: list[str],
+    created_by: str,
+    *,
+    password: str | None = None,
+    os_user: str | None = None,
+    display_name: str | None = None,
+) -> int:
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise LanternError(f"user name {username!r}: use letters, digits, '.', '-' and '_'")
     if conn.scalar(select(u.c.id).where(u.c.username == username)) is not None:
         raise LanternError(f"user {username!r} already exists")
-    result = conn.execute(insert(u).values(
-        username=username, display_name=display_name, roles=",".join(parse_roles(roles)),
-        password_hash=hash_password(password) if password else None, os_user=os_user,
-        created_at=_now(), created_by=created_by,
-    ))
+    result = conn.execute(
+        insert(u).values(
+            username=username,
+            display_name=display_name,
+            roles=",".join(parse_roles(roles)),
+            password_hash=hash_password(password) if password else None,
+            os_user=os_user,
+            created_at=_now(),
+            created_by=created_by,
+        )
+    )
     return inserted_id(result)
 
 
 def issue_token(conn: Connection, username: str) -> str:
     """A new secret token for the user; only its digest is stored, so it is shown once."""
     token = "lt_" + secrets.token_urlsafe(32)
-    changed = conn.execute(update(u).where(u.c.username == username, u.c.disabled_at.is_(None))
-                           .values(token_hash=_token_digest(token))).rowcount
+    changed = conn.execute(
+        update(u)
+        .where(u.c.username == username, u.c.disabled_at.is_(None))
+        .values(token_hash=_token_digest(token))
+    ).rowcount
     if not changed:
         raise LanternError(f"no enabled user {username!r}")
     return token
 
 
 def disable_user(conn: Connection, username: str) -> None:
-    changed = conn.execute(update(u).where(u.c.username == username, u.c.disabled_at.is_(None))
-                           .values(disabled_at=_now(), token_hash=None)).rowcount
+    changed = conn.execute(
+        update(u)
+        .where(u.c.username == username, u.c.disabled_at.is_(None))
+        .values(disabled_at=_now(), token_hash=None)
+    ).rowcount
     if not changed:
         raise LanternError(f"no enabled user {username!r}")
 
@@ -87,11 +110,19 @@ def user_id(conn: Connection, username: str) -> int:
     return int(found)
 
 
-def authenticate(conn: Connection, username: str, *, os_user: str, token: str | None = None,
-                 password: str | None = None) -> Actor:
+def authenticate(
+    conn: Connection,
+    username: str,
+    *,
+    os_user: str,
+    token: str | None = None,
+    password: str | None = None,
+) -> Actor:
     """The actor for this command, checked afresh: a disabled user is refused at once."""
-    refusal = AccessDenied(f"cannot authenticate as {username!r}: give a valid token (LANTERN_TOKEN) "
-                           "or password (LANTERN_PASSWORD), or run as the mapped system account")
+    refusal = AccessDenied(
+        f"cannot authenticate as {username!r}: give a valid token (LANTERN_TOKEN) "
+        "or password (LANTERN_PASSWORD), or run as the mapped system account"
+    )
     row = conn.execute(select(u).where(u.c.username == username)).first()
     if row is None or row.disabled_at is not None:
         if password:

@@ -52,8 +52,10 @@ class Keys:
         try:
             return bytes.fromhex(path.read_text().strip())
         except FileNotFoundError:
-            raise LanternError(f"missing key file {path}: the workspace's keys are not here "
-                               "(set --key-dir / LANTERN_KEY_DIR)") from None
+            raise LanternError(
+                f"missing key file {path}: the workspace's keys are not here "
+                "(set --key-dir / LANTERN_KEY_DIR)"
+            ) from None
         except ValueError:
             raise LanternError(f"key file {path} is damaged") from None
 

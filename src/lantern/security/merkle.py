@@ -115,7 +115,9 @@ def _next_level(level: list[bytes]) -> list[bytes]:
     # Pair neighbours; an odd last node moves up unchanged. Levels built this way give exactly
     # RFC 6962's left-balanced tree, without its recursion.
     sha = hashlib.sha256
-    upper = [sha(_NODE_PREFIX + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+    upper = [
+        sha(_NODE_PREFIX + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+    ]
     if len(level) % 2:
         upper.append(level[-1])
     return upper

@@ -32,16 +32,30 @@ class Permission(StrEnum):
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "analyst": frozenset({Permission.READ, Permission.WRITE, Permission.EXPORT}),
     "investigator": frozenset({Permission.READ, Permission.EXPORT}),
-    "supervisor": frozenset({Permission.READ, Permission.WRITE, Permission.EXPORT,
-                             Permission.REVEAL_VICTIM, Permission.MANAGE_CASE}),
+    "supervisor": frozenset(
+        {
+            Permission.READ,
+            Permission.WRITE,
+            Permission.EXPORT,
+            Permission.REVEAL_VICTIM,
+            Permission.MANAGE_CASE,
+        }
+    ),
     "reviewer": frozenset({Permission.READ, Permission.EXPORT, Permission.CROSS_CASE}),
     "auditor": frozenset({Permission.AUDIT_READ}),
     # Administrators manage accounts and grants; they read no case without a grant (AC-6).
     "administrator": frozenset({Permission.ADMIN_USERS}),
 }
 ROLES = tuple(ROLE_PERMISSIONS)
-CASE_PERMISSIONS = frozenset({Permission.READ, Permission.WRITE, Permission.EXPORT,
-                              Permission.REVEAL_VICTIM, Permission.MANAGE_CASE})
+CASE_PERMISSIONS = frozenset(
+    {
+        Permission.READ,
+        Permission.WRITE,
+        Permission.EXPORT,
+        Permission.REVEAL_VICTIM,
+        Permission.MANAGE_CASE,
+    }
+)
 
 
 class AccessDenied(LanternError):
@@ -91,8 +105,11 @@ def _now() -> datetime:
 
 def active_grant_clause(actor: Actor, now: datetime) -> ColumnElement[bool]:
     g = tables.case_grants
-    return and_(g.c.user_id == actor.id, g.c.revoked_at.is_(None),
-                or_(g.c.expires_at.is_(None), g.c.expires_at > now))
+    return and_(
+        g.c.user_id == actor.id,
+        g.c.revoked_at.is_(None),
+        or_(g.c.expires_at.is_(None), g.c.expires_at > now),
+    )
 
 
 def require_case(conn: Connection, actor: Actor, case: str, permission: Permission) -> CaseRef:
@@ -100,18 +117,26 @@ def require_case(conn: Connection, actor: Actor, case: str, permission: Permissi
     if permission not in CASE_PERMISSIONS:
         raise ValueError(f"{permission} is not a case permission")
     c, g = tables.cases, tables.case_grants
-    row = conn.execute(select(c.c.id, c.c.name, c.c.status, c.c.legal_hold)
-                       .where(c.c.name == case)).first()
+    row = conn.execute(
+        select(c.c.id, c.c.name, c.c.status, c.c.legal_hold).where(c.c.name == case)
+    ).first()
     if row is None:
         raise not_found(case)
-    grant = conn.execute(select(g.c.id, g.c.elevated).where(
-        g.c.case_id == row.id, active_grant_clause(actor, _now())).order_by(g.c.elevated)).first()
-    cross_case_read = permission in (Permission.READ, Permission.EXPORT) and actor.can(Permission.CROSS_CASE)
+    grant = conn.execute(
+        select(g.c.id, g.c.elevated)
+        .where(g.c.case_id == row.id, active_grant_clause(actor, _now()))
+        .order_by(g.c.elevated)
+    ).first()
+    cross_case_read = permission in (Permission.READ, Permission.EXPORT) and actor.can(
+        Permission.CROSS_CASE
+    )
     if grant is None and not cross_case_read:
         raise not_found(case)
     break_glass_read = grant is not None and grant.elevated and permission == Permission.READ
     if not (actor.can(permission) or break_glass_read):
-        raise AccessDenied(f"{actor.username} lacks the permission {permission.value} in case {case!r}")
+        raise AccessDenied(
+            f"{actor.username} lacks the permission {permission.value} in case {case!r}"
+        )
     if row.status == "closed" and permission in (Permission.WRITE,):
         raise AccessDenied(f"case {case!r} is closed and read-only")
     return CaseRef(int(row.id), str(row.name), str(row.status), row.legal_hold)
@@ -124,4 +149,6 @@ def visible_cases(conn: Connection, actor: Actor) -> list[CaseRef]:
     if not actor.can(Permission.CROSS_CASE):
         granted = select(g.c.case_id).where(active_grant_clause(actor, _now()))
         query = query.where(c.c.id.in_(granted))
-    return [CaseRef(int(r.id), str(r.name), str(r.status), r.legal_hold) for r in conn.execute(query)]
+    return [
+        CaseRef(int(r.id), str(r.name), str(r.status), r.legal_hold) for r in conn.execute(query)
+    ]

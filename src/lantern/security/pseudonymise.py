@@ -20,9 +20,24 @@ from sqlalchemy import Connection, select
 
 from lantern.store import tables
 
-IDENTIFYING = frozenset({"name", "forename", "surname", "alias", "dob", "address", "postcode",
-                         "school", "occupation", "phone", "email", "handle", "subscriber",
-                         "display_name"})
+IDENTIFYING = frozenset(
+    {
+        "name",
+        "forename",
+        "surname",
+        "alias",
+        "dob",
+        "address",
+        "postcode",
+        "school",
+        "occupation",
+        "phone",
+        "email",
+        "handle",
+        "subscriber",
+        "display_name",
+    }
+)
 FREE_TEXT = frozenset({"text", "summary", "notes", "return_interview", "description", "concern"})
 r, lk, s = tables.records, tables.links, tables.statements
 
@@ -30,15 +45,21 @@ r, lk, s = tables.records, tables.links, tables.statements
 def victim_record_ids(conn: Connection, case_id: int) -> set[int]:
     """Person records named as victims, and every record with the same source id."""
     victims = select(lk.c.from_record_id).where(lk.c.case_id == case_id, lk.c.type == "victim-in")
-    keyed = conn.execute(select(r.c.id, r.c.namespace, r.c.source_record_id)
-                         .where(r.c.id.in_(victims))).all()
+    keyed = conn.execute(
+        select(r.c.id, r.c.namespace, r.c.source_record_id).where(r.c.id.in_(victims))
+    ).all()
     ids = {int(row.id) for row in keyed}
     keys = {(row.namespace, row.source_record_id) for row in keyed if row.source_record_id}
     if keys:
         namespaces = {ns for ns, _ in keys}
-        same = conn.execute(select(r.c.id, r.c.namespace, r.c.source_record_id).where(
-            r.c.case_id == case_id, r.c.schema == "Person", r.c.namespace.in_(namespaces),
-            r.c.source_record_id.in_({sid for _, sid in keys})))
+        same = conn.execute(
+            select(r.c.id, r.c.namespace, r.c.source_record_id).where(
+                r.c.case_id == case_id,
+                r.c.schema == "Person",
+                r.c.namespace.in_(namespaces),
+                r.c.source_record_id.in_({sid for _, sid in keys}),
+            )
+        )
         ids |= {int(row.id) for row in same if (row.namespace, row.source_record_id) in keys}
     return ids
 
@@ -49,8 +70,13 @@ def _phone_variants(value: str) -> set[str]:
     except phonenumbers.NumberParseException:
         return {value}
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return {value, national, national.replace(" ", ""), str(number.national_number),
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)}
+    return {
+        value,
+        national,
+        national.replace(" ", ""),
+        str(number.national_number),
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+    }
 
 
 class Pseudonymiser:
@@ -61,29 +87,40 @@ class Pseudonymiser:
         self.victims = victim_record_ids(conn, case_id)
         identifiers: set[str] = set()
         if self.victims:
-            rows = conn.execute(select(s.c.prop, s.c.original, s.c.value).where(
-                s.c.record_id.in_(self.victims), s.c.prop.in_(IDENTIFYING)))
+            rows = conn.execute(
+                select(s.c.prop, s.c.original, s.c.value).where(
+                    s.c.record_id.in_(self.victims), s.c.prop.in_(IDENTIFYING)
+                )
+            )
             for row in rows:
                 for text in (row.original, row.value):
                     if not text or len(text.strip()) < 3:
                         continue
                     identifiers |= _phone_variants(text) if row.prop == "phone" else {text.strip()}
                     if row.prop in ("name", "forename", "surname", "alias"):
-                        identifiers |= {part for part in re.split(r"[\s,]+", text) if len(part) >= 3}
-        ordered = sorted(identifiers, key=len, reverse=True)  # longest first: whole names before parts
-        self.pattern = (re.compile("|".join(re.escape(i) for i in ordered), re.IGNORECASE)
-                        if ordered else None)
+                        identifiers |= {
+                            part for part in re.split(r"[\s,]+", text) if len(part) >= 3
+                        }
+        ordered = sorted(
+            identifiers, key=len, reverse=True
+        )  # longest first: whole names before parts
+        self.pattern = (
+            re.compile("|".join(re.escape(i) for i in ordered), re.IGNORECASE) if ordered else None
+        )
 
     def token(self, kind: str, value: str) -> str:
         normalised = " ".join(value.casefold().split())
-        digest = hmac.new(self.case_key, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+        digest = hmac.new(
+            self.case_key, f"{kind}:{normalised}".encode(), hashlib.sha256
+        ).hexdigest()
         return f"[{kind} {digest[:10]}]"
 
     def is_victim(self, record_id: int) -> bool:
         return record_id in self.victims
 
-    def statement(self, record_id: int, prop: str, value: str | None, original: str | None
-                  ) -> tuple[str | None, str | None]:
+    def statement(
+        self, record_id: int, prop: str, value: str | None, original: str | None
+    ) -> tuple[str | None, str | None]:
         """A statement's (value, original) as a shared product may show them."""
         if record_id in self.victims and prop in IDENTIFYING:
             token = self.token(prop, value or original or "")

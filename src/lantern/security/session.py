@@ -53,24 +53,47 @@ class Session:
     def open(cls, settings: Settings) -> Session:
         workspace = Workspace(settings.db).require()
         with workspace.reader() as conn:
-            actor = authenticate(conn, settings.acting_user, os_user=getpass.getuser(),
-                                 token=settings.token, password=settings.password)
+            actor = authenticate(
+                conn,
+                settings.acting_user,
+                os_user=getpass.getuser(),
+                token=settings.token,
+                password=settings.password,
+            )
         return cls(workspace, settings, actor, Keys.for_workspace(workspace, settings.key_dir))
 
-    def record(self, conn: Connection, action: str, operation: str, note: Note,
-               case_id: int | None = None) -> int:
-        return audit.record(conn, self.actor.username, note.action or action, operation,
-                            purpose=self.settings.purpose, case_id=case_id, objects=note.objects,
-                            recipient=note.recipient, auth=self.actor.auth, detail=note.detail)
+    def record(
+        self, conn: Connection, action: str, operation: str, note: Note, case_id: int | None = None
+    ) -> int:
+        return audit.record(
+            conn,
+            self.actor.username,
+            note.action or action,
+            operation,
+            purpose=self.settings.purpose,
+            case_id=case_id,
+            objects=note.objects,
+            recipient=note.recipient,
+            auth=self.actor.auth,
+            detail=note.detail,
+        )
 
     def _refused(self, operation: str, reason: str, case: str | None) -> None:
         with self.workspace.writer() as conn:
-            audit.record(conn, self.actor.username, "REFUSED", operation, purpose=self.settings.purpose,
-                         auth=self.actor.auth, detail={"case": case, "reason": reason})
+            audit.record(
+                conn,
+                self.actor.username,
+                "REFUSED",
+                operation,
+                purpose=self.settings.purpose,
+                auth=self.actor.auth,
+                detail={"case": case, "reason": reason},
+            )
 
     @contextmanager
-    def case_action(self, permission: Permission, operation: str, action: str,
-                    case: str | None = None) -> Iterator[tuple[Connection, CaseRef, Note]]:
+    def case_action(
+        self, permission: Permission, operation: str, action: str, case: str | None = None
+    ) -> Iterator[tuple[Connection, CaseRef, Note]]:
         """Check ``permission`` on the case, run the body, audit it: one transaction."""
         name = case or self.settings.case
         note = Note()
@@ -84,8 +107,9 @@ class Session:
             raise
 
     @contextmanager
-    def action(self, permission: Permission | None, operation: str, action: str
-               ) -> Iterator[tuple[Connection, Note]]:
+    def action(
+        self, permission: Permission | None, operation: str, action: str
+    ) -> Iterator[tuple[Connection, Note]]:
         """An action outside any one case (user administration, the audit log itself)."""
         note = Note()
         try:
