@@ -320,7 +320,7 @@ def demo(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo workspace.")] = Path("demo"),
 ) -> None:
-    """The main job on a synthetic 3-force scenario: generate, ingest every export, report."""
+    """The main job on a synthetic 3-force scenario: generate, ingest, resolve, report."""
     from lantern.demo import run_demo
 
     run_demo(out, settings_of(ctx))

@@ -99,6 +99,10 @@ def run_demo(out: Path, settings: Settings) -> None:
                   f"{out / 'lantern.db'} quarantine`).")
     console.print(f"Ground truth for checking results: {scenario / 'truth'}. "
                   f"Demo finished in {time.perf_counter() - started:.0f}s.")
+    db = out / "lantern.db"
+    console.print(f"Next: [bold].venv/bin/lantern --db {db} review-queue[/], then `explain A B` and "
+                  "`judge A B same|different --reason ...`; `status`, `quarantine`, "
+                  "`export -f clusters-csv -o FILE --recipient ...`")
 
 
 def _planted_corruptions(scenario: Path) -> int:
