@@ -31,13 +31,12 @@ from lantern.ingest.loader import IngestResult, load_file
 from lantern.ingest.profile import load_profile, shipped_profiles
 from lantern.output import console, err_console, render_quarantine, render_status, table_of
 from lantern.security import audit
-from lantern.security.cases import bootstrap
-from lantern.security.keys import Keys
 from lantern.security.policy import AccessDenied, Permission, require_permission
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
+from lantern.security.setup import set_up
 from lantern.settings import SETTING_BY_NAME, Settings
-from lantern.store import Workspace, queries
+from lantern.store import queries
 
 
 class LanternGroup(TyperGroup):
@@ -92,16 +91,8 @@ def main_options(
 def init(ctx: typer.Context) -> None:
     """Create a workspace (or upgrade an old one) at --db, with its keys and first user."""
     settings = settings_of(ctx)
-    workspace = Workspace(settings.db)
-    created = workspace.init()
-    keys = Keys.for_workspace(workspace, settings.key_dir)
-    keys.create()
-    with workspace.writer() as conn:
-        first = bootstrap(conn, settings.acting_user, getpass.getuser())
-        if first:
-            audit.record(conn, settings.acting_user, "ADMIN", "init", purpose=settings.purpose,
-                         auth="os", objects=[f"user:{settings.acting_user}"],
-                         detail={"created": created, "keys": str(keys.folder)})
+    done = set_up(settings)
+    workspace, created, first = done.workspace, done.created, done.first_user
     if not first:
         session = Session.open(settings)  # an upgrade is done by an identified user
         with session.action(None, "init", "ADMIN") as (_, note):
@@ -109,7 +100,7 @@ def init(ctx: typer.Context) -> None:
     console.print(f"{'Created' if created else 'Workspace is up to date:'} {workspace.display_url}")
     if first:
         console.print(f"First user [bold]{settings.acting_user}[/] (administrator, supervisor, analyst), "
-                      f"mapped to the system account {getpass.getuser()!r}; keys in {keys.folder}")
+                      f"mapped to the system account {getpass.getuser()!r}; keys in {done.keys.folder}")
 
 
 @app.command()

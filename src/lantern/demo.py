@@ -16,13 +16,11 @@ from pathlib import Path
 
 from lantern.output import console, render_status
 from lantern.resolve.service import resolve_all_objects, resolve_people
-from lantern.security import audit
-from lantern.security.cases import bootstrap
-from lantern.security.keys import Keys
 from lantern.security.policy import Permission
 from lantern.security.session import Session
+from lantern.security.setup import set_up
 from lantern.settings import Settings
-from lantern.store import Workspace, queries
+from lantern.store import queries
 
 DEMO_FORCES, DEMO_PEOPLE, DEMO_SEED = 3, 5000, 1
 
@@ -43,13 +41,7 @@ def open_demo_workspace(out: Path, settings: Settings) -> Session:
     out.mkdir(parents=True, exist_ok=True)
     settings = replace(settings, db=f"sqlite:///{out / 'lantern.db'}", key_dir=None, token=None,
                        password=None, user=settings.user or getpass.getuser())
-    workspace = Workspace(settings.db)
-    workspace.init()
-    Keys.for_workspace(workspace, None).create()
-    with workspace.writer() as conn:
-        if bootstrap(conn, settings.acting_user, getpass.getuser()):
-            audit.record(conn, settings.acting_user, "ADMIN", "init", purpose=settings.purpose,
-                         auth="os", objects=[f"user:{settings.acting_user}"], detail={"demo": True})
+    set_up(settings)
     return Session.open(settings)
 
 
