@@ -6,11 +6,19 @@ keyed with day and month swapped, a year off by one, or known only as a year; sh
 postcodes and addresses. Parameters are estimated from the data each run (u by random
 sampling, m by expectation maximisation) and the model is kept as Splink's JSON, never a
 pickle, with the algorithm version that made it.
+
+The same model runs on DuckDB (one machine) or Apache Spark (a cluster): conditions are
+written in DuckDB SQL, and the few expressions Spark SQL writes differently are rewritten for
+it (``_DIALECT_SQL``), so both engines put each pair in the same level.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import uuid
+from collections.abc import Callable
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +27,11 @@ import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.dialects import SplinkDialect
 from splink.internals.exceptions import EMTrainingException
+
+from lantern.errors import LanternError
+from lantern.resolve import spark as spark_engine
 
 ALGORITHM_VERSION = "lantern-people-v1"
 # Pairs scored below this are not kept at all; clustering uses its own, higher threshold.
@@ -28,28 +40,57 @@ FEATURE_COLUMNS = ("unique_id", "source_key", "forename", "surname", "forename_c
                    "forename_phonetic", "surname_phonetic", "full_name", "alias", "dob", "dob_year",
                    "dob_month", "dob_day", "gender", "phones", "phone1", "postcode",
                    "postcode_sector", "address", "email")
+ENGINES = ("duckdb", "spark")
+
+# The few DuckDB expressions that another engine writes differently; every other condition
+# (=, IS NULL, AND/OR, abs, left) is the same SQL on both. Keys are Splink dialect names.
+_DIALECT_SQL: dict[str, tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...]] = {
+    "duckdb": (),
+    "spark": (
+        (re.compile(r"jaro_winkler_similarity\((\w+), (\w+)\)"),
+         lambda m: spark_engine.jaro_winkler_sql(m[1], m[2])),
+        (re.compile(r"len\(list_intersect\((\w+), (\w+)\)\)"),
+         lambda m: f"size(array_intersect({m[1]}, {m[2]}))"),
+    ),
+}
+
+
+def in_dialect(sql: str, dialect: str) -> str:
+    """A condition written in DuckDB SQL, as the named Splink dialect writes it."""
+    if dialect not in _DIALECT_SQL:
+        raise LanternError(f"no SQL for the {dialect!r} dialect; engines: {', '.join(ENGINES)}")
+    for pattern, rewrite in _DIALECT_SQL[dialect]:
+        sql = pattern.sub(rewrite, sql)
+    return sql
+
+
+class _Level(cll.CustomLevel):
+    """A custom level written in DuckDB SQL, rewritten for the engine that runs it."""
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        return in_dialect(self.sql_condition, sql_dialect.sql_dialect_str)
 
 
 def _name() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="name",
         comparison_levels=[
-            cll.CustomLevel("surname_l IS NULL OR surname_r IS NULL OR forename_l IS NULL "
+            _Level("surname_l IS NULL OR surname_r IS NULL OR forename_l IS NULL "
                             "OR forename_r IS NULL").configure(is_null_level=True),
-            cll.CustomLevel("forename_l = forename_r AND surname_l = surname_r", "exact name"),
-            cll.CustomLevel("forename_l = surname_r AND surname_l = forename_r",
+            _Level("forename_l = forename_r AND surname_l = surname_r", "exact name"),
+            _Level("forename_l = surname_r AND surname_l = forename_r",
                             "forename and surname swapped"),
-            cll.CustomLevel("forename_canonical_l = forename_canonical_r AND surname_l = surname_r",
+            _Level("forename_canonical_l = forename_canonical_r AND surname_l = surname_r",
                             "nickname of the same forename, same surname"),
-            cll.CustomLevel("forename_phonetic_l = forename_phonetic_r "
+            _Level("forename_phonetic_l = forename_phonetic_r "
                             "AND surname_phonetic_l = surname_phonetic_r",
                             "names sound alike (transliteration)"),
-            cll.CustomLevel("jaro_winkler_similarity(surname_l, surname_r) >= 0.92 AND "
+            _Level("jaro_winkler_similarity(surname_l, surname_r) >= 0.92 AND "
                             "jaro_winkler_similarity(forename_canonical_l, forename_canonical_r) >= 0.88",
                             "names spelt slightly differently"),
-            cll.CustomLevel("surname_l = surname_r AND left(forename_l, 1) = left(forename_r, 1)",
+            _Level("surname_l = surname_r AND left(forename_l, 1) = left(forename_r, 1)",
                             "same surname and initial"),
-            cll.CustomLevel("surname_phonetic_l = surname_phonetic_r", "surname only"),
+            _Level("surname_phonetic_l = surname_phonetic_r", "surname only"),
             cll.ElseLevel(),
         ],
     )
@@ -59,18 +100,18 @@ def _dob() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="dob",
         comparison_levels=[
-            cll.CustomLevel("dob_year_l IS NULL OR dob_year_r IS NULL").configure(is_null_level=True),
-            cll.CustomLevel("dob_l = dob_r", "same date of birth"),
-            cll.CustomLevel("dob_year_l = dob_year_r AND dob_day_l = dob_month_r AND dob_month_l = dob_day_r",
+            _Level("dob_year_l IS NULL OR dob_year_r IS NULL").configure(is_null_level=True),
+            _Level("dob_l = dob_r", "same date of birth"),
+            _Level("dob_year_l = dob_year_r AND dob_day_l = dob_month_r AND dob_month_l = dob_day_r",
                             "day and month swapped"),
-            cll.CustomLevel("(dob_l IS NULL OR dob_r IS NULL) AND dob_year_l = dob_year_r AND "
+            _Level("(dob_l IS NULL OR dob_r IS NULL) AND dob_year_l = dob_year_r AND "
                             "(dob_month_l IS NULL OR dob_month_r IS NULL OR dob_month_l = dob_month_r)",
                             "same year, one date partial"),
-            cll.CustomLevel("(dob_year_l = dob_year_r AND dob_month_l = dob_month_r) OR "
+            _Level("(dob_year_l = dob_year_r AND dob_month_l = dob_month_r) OR "
                             "(dob_year_l = dob_year_r AND dob_day_l = dob_day_r) OR "
                             "(abs(dob_year_l - dob_year_r) = 1 AND dob_month_l = dob_month_r "
                             "AND dob_day_l = dob_day_r)", "one part of the date differs"),
-            cll.CustomLevel("abs(dob_year_l - dob_year_r) <= 2", "within two years"),
+            _Level("abs(dob_year_l - dob_year_r) <= 2", "within two years"),
             cll.ElseLevel(),
         ],
     )
@@ -80,8 +121,8 @@ def _phones() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="phones",
         comparison_levels=[
-            cll.CustomLevel("phones_l IS NULL OR phones_r IS NULL").configure(is_null_level=True),
-            cll.CustomLevel("len(list_intersect(phones_l, phones_r)) > 0", "a phone in common"),
+            _Level("phones_l IS NULL OR phones_r IS NULL").configure(is_null_level=True),
+            _Level("len(list_intersect(phones_l, phones_r)) > 0", "a phone in common"),
             cll.ElseLevel(),
         ],
     )
@@ -91,10 +132,10 @@ def _place() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="address",
         comparison_levels=[
-            cll.CustomLevel("postcode_l IS NULL OR postcode_r IS NULL").configure(is_null_level=True),
-            cll.CustomLevel("postcode_l = postcode_r AND address_l = address_r", "same address"),
-            cll.CustomLevel("postcode_l = postcode_r", "same postcode"),
-            cll.CustomLevel("postcode_sector_l = postcode_sector_r", "same postcode sector"),
+            _Level("postcode_l IS NULL OR postcode_r IS NULL").configure(is_null_level=True),
+            _Level("postcode_l = postcode_r AND address_l = address_r", "same address"),
+            _Level("postcode_l = postcode_r", "same postcode"),
+            _Level("postcode_sector_l = postcode_sector_r", "same postcode sector"),
             cll.ElseLevel(),
         ],
     )
@@ -104,8 +145,8 @@ def _gender() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="gender",
         comparison_levels=[
-            cll.CustomLevel("gender_l IS NULL OR gender_r IS NULL").configure(is_null_level=True),
-            cll.CustomLevel("gender_l = gender_r", "same gender"),
+            _Level("gender_l IS NULL OR gender_r IS NULL").configure(is_null_level=True),
+            _Level("gender_l = gender_r", "same gender"),
             # Gender is miskeyed now and then; EM sees too few such matches to learn it and
             # would make one typo veto a match. Fixed at 1 in 50 of true matches.
             cll.ElseLevel().configure(m_probability=0.02, fix_m_probability=True,
@@ -161,47 +202,117 @@ def _table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist([{c: row.get(c) for c in FEATURE_COLUMNS} for row in rows], schema=schema)
 
 
-def _linker(rows: list[dict[str, Any]], model: dict[str, Any] | SettingsCreator) -> tuple[Linker, Any]:
-    logging.getLogger("splink").setLevel(logging.ERROR)
+def _duckdb_linker(rows: list[dict[str, Any]],
+                   model: dict[str, Any] | SettingsCreator) -> tuple[Linker, Callable[[], None]]:
     con = duckdb.connect()
     people = _table(rows)  # noqa: F841 - read by DuckDB's replacement scan below
     con.execute("CREATE TABLE people AS SELECT * FROM people").fetchall()
     db_api = DuckDBAPI(connection=con)
-    return Linker(db_api.register("people"), model, log_level=None), con
+    return Linker(db_api.register("people"), model, log_level=None), con.close
 
 
-def score(rows: list[dict[str, Any]], *, seed: int = 1, u_pairs: float | None = None) -> Scored:
-    """Train on these records and score every candidate pair that blocking produces."""
-    linker, con = _linker(rows, settings())
-    # u from random pairs: the sample scales with the data (1e7 pairs cost ~10 s whatever the size).
-    max_pairs = u_pairs or min(5e6, max(2e5, len(rows) * 200))
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("forename_canonical", "surname", "dob")], recall=0.7)
-    if not 0 < linker.misc.save_model_to_json()["probability_two_random_records_match"] < 1:
-        # No exact duplicates to estimate from: assume each record has about one other record.
-        con.close()
-        linker, con = _linker(rows, settings(prior=1 / max(len(rows), 2)))
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    trained = []
-    for rule in (block_on("dob"), block_on("surname", "forename_canonical")):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
-            trained.append(True)
-        except EMTrainingException:  # too few comparisons in a small case: Splink's defaults stand
-            trained.append(False)
-    predictions = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_ABOVE)
-    pairs = predictions.as_record_list()
-    model = linker.misc.save_model_to_json()
-    con.close()
-    return Scored(pairs, model)
+def _spark_linker(rows: list[dict[str, Any]],
+                  model: dict[str, Any] | SettingsCreator) -> tuple[Linker, Callable[[], None]]:
+    try:
+        from splink.backends.spark import SparkAPI
+    except ImportError as exc:
+        raise LanternError(spark_engine.NEEDS_PYSPARK) from exc
+    spark = spark_engine.session()
+    cleanup = ExitStack()
+    cleanup.enter_context(spark_engine.checkpoint_dir(spark))
+    view = f"lantern_people_{uuid.uuid4().hex[:12]}"
+    spark.createDataFrame(_table(rows)).createOrReplaceTempView(view)
+    cleanup.callback(spark.catalog.dropTempView, view)
+    # Splink's jar is not needed: the model's only non-standard function is rewritten in Spark SQL.
+    db_api = SparkAPI(spark_session=spark, register_udfs_automatically=False)  # type: ignore[no-untyped-call]
+    return Linker(db_api.register(view), model, log_level=None), cleanup.close
+
+
+def _linker(rows: list[dict[str, Any]], model: dict[str, Any] | SettingsCreator,
+            engine: str = "duckdb") -> tuple[Linker, Callable[[], None]]:
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    if engine not in ENGINES:
+        raise LanternError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if isinstance(model, dict):
+        model = for_engine(model, engine)
+    return (_spark_linker if engine == "spark" else _duckdb_linker)(rows, model)
+
+
+def for_engine(model: dict[str, Any], engine: str) -> dict[str, Any]:
+    """A saved model with its SQL written for another engine; the trained parameters unchanged."""
+    if model.get("sql_dialect", "duckdb") == engine:
+        return model
+    out = settings(model["probability_two_random_records_match"]).create_settings_dict(engine)
+    out["sql_dialect"] = engine
+    if [c["output_column_name"] for c in out["comparisons"]] != [
+            c["output_column_name"] for c in model["comparisons"]] or any(
+            len(new["comparison_levels"]) != len(old["comparison_levels"])
+            for new, old in zip(out["comparisons"], model["comparisons"], strict=True)):
+        raise LanternError("this model was made by another version of the comparisons; resolve again")
+    for new, old in zip(out["comparisons"], model["comparisons"], strict=True):
+        for new_level, old_level in zip(new["comparison_levels"], old["comparison_levels"], strict=True):
+            for key in ("m_probability", "u_probability", "fix_m_probability", "fix_u_probability"):
+                if key in old_level:
+                    new_level[key] = old_level[key]
+    return out
+
+
+def score(rows: list[dict[str, Any]], *, seed: int = 1, u_pairs: float | None = None,
+          engine: str = "duckdb", model: dict[str, Any] | None = None) -> Scored:
+    """Train on these records and score every candidate pair that blocking produces.
+
+    ``engine`` is ``duckdb`` (in process) or ``spark`` (see ``lantern.resolve.spark``); both
+    run the same training steps and the same comparisons. With ``model`` (a saved model, from
+    either engine) nothing is trained: the pairs are scored with that model's parameters.
+    Pairs come back ordered by record ids, so clustering sees them in the same order whichever
+    engine scored them.
+    """
+    if model is not None:
+        linker, close = _linker(rows, model, engine)
+    else:
+        linker, close = _train(rows, seed=seed, u_pairs=u_pairs, engine=engine)
+    try:
+        predictions = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_ABOVE)
+        pairs = sorted(predictions.as_record_list(),
+                       key=lambda p: (int(p["unique_id_l"]), int(p["unique_id_r"])))
+        trained = linker.misc.save_model_to_json()
+    finally:
+        close()
+    return Scored(pairs, trained)
+
+
+def _train(rows: list[dict[str, Any]], *, seed: int, u_pairs: float | None,
+           engine: str) -> tuple[Linker, Callable[[], None]]:
+    linker, close = _linker(rows, settings(), engine)
+    try:
+        # u from random pairs: the sample scales with the data (1e7 pairs cost ~10 s whatever the size).
+        max_pairs = u_pairs or min(5e6, max(2e5, len(rows) * 200))
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("forename_canonical", "surname", "dob")], recall=0.7)
+        if not 0 < linker.misc.save_model_to_json()["probability_two_random_records_match"] < 1:
+            # No exact duplicates to estimate from: assume each record has about one other record.
+            close()
+            linker, close = _linker(rows, settings(prior=1 / max(len(rows), 2)), engine)
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        for rule in (block_on("dob"), block_on("surname", "forename_canonical")):
+            # Too few comparisons in a small case: Splink's defaults stand.
+            with suppress(EMTrainingException):
+                linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    except BaseException:
+        close()
+        raise
+    return linker, close
 
 
 def score_pair(model: dict[str, Any], left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
-    """Score one pair with a saved model (for pairs that blocking never put together)."""
-    linker, con = _linker([left, right], model)
+    """Score one pair with a saved model, from either engine, in DuckDB (for explanations, and
+    pairs that blocking never put together)."""
+    linker, close = _linker([left, right], model)
     a, b = _table([left]).to_pylist()[0], _table([right]).to_pylist()[0]
-    scored = linker.inference.score_pair(a, b).as_record_list()[0]
-    con.close()
+    try:
+        scored = linker.inference.score_pair(a, b).as_record_list()[0]
+    finally:
+        close()
     return dict(scored)
 
 

@@ -99,15 +99,13 @@ def resolve_people(conn: Connection, case_id: int, user: str, *, engine: str = "
     """Score, cluster and store a new run for the case's Person records."""
     if engine not in ENGINES:
         raise LanternError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    if engine == "spark":
-        raise LanternError("the Spark engine is not available yet in this build; use --engine duckdb")
     if not 0.0 < threshold < 1.0:
         raise LanternError("--threshold must be a probability between 0 and 1")
     started, clock = _now(), time.perf_counter()
     records = list(person_records(conn, case_id))
     if len(records) < 2:
         raise LanternError("the case holds fewer than two Person records: nothing to resolve")
-    scored = model.score([r.features() for r in records])
+    scored = model.score([r.features() for r in records], engine=engine)
     result = _cluster(records, scored.pairs, threshold, latest_judgements(conn, case_id))
     entities = len(set(result.entity_of.values()))
     stats = {"records": len(records), "entities": entities, "pairs": len(scored.pairs),
