@@ -144,6 +144,9 @@ def _switchboard_file(path: Path, rng: random.Random) -> dict[str, str]:
         truth[f"S{n + 1}"] = "T-noname"
         fh.write(f"S{n + 2},\"Future Person\",01/01/2090,M,,0113 496 0000,,\n")  # DOB in the future
         truth[f"S{n + 2}"] = "T-future"
+        for k, nickname in enumerate(("Taz", "Mo", "Bigz"), start=3):  # only a nickname or street name
+            fh.write(f"S{n + k},{nickname},,M,,0113 496 0000,,\n")
+            truth[f"S{n + k}"] = f"T-nick-{nickname}"
     return truth
 
 
