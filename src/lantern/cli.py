@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 
 from lantern import __version__
 from lantern.commands import admin, auditing
+from lantern.commands import network as network_commands
 from lantern.commands import resolve as resolve_commands
 from lantern.commands.context import session_of, settings_of
 from lantern.errors import LanternError
@@ -321,6 +322,7 @@ app.command()(resolve_commands.resolve)
 app.command()(resolve_commands.explain)
 app.command()(resolve_commands.judge)
 app.command("review-queue")(resolve_commands.review_queue)
+app.command()(network_commands.network)
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.case_app, name="case")
 app.add_typer(auditing.audit_app, name="audit")

@@ -14,6 +14,7 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
+from lantern.graph.service import build_and_store
 from lantern.output import console, render_status
 from lantern.resolve.service import resolve_all_objects, resolve_people
 from lantern.security.policy import Permission
@@ -82,7 +83,14 @@ def run_demo(out: Path, settings: Settings) -> None:
                   f"({resolved.held} joins held for review: `lantern review-queue`) in {resolved.seconds:.1f}s;"
                   " by their keys, " + ", ".join(f"{o.records:,} {o.schema} records to {o.entities:,}"
                                                  for o in by_key))
-    console.print("4. What Lantern holds now:")
+    with console.status("Building the network..."), session.case_action(
+            Permission.WRITE, "network", "COMBINE") as (conn, case, note):
+        net = build_and_store(conn, case.id, session.actor.username)
+        note.objects = [f"network:{net.run_id}"]
+        note.detail = {"people": net.people, "edges": net.edges, "groups": net.groups}
+    console.print(f"4. Network: {net.people:,} connected people, {net.edges:,} typed ties; {net.groups} groups "
+                  "found (`lantern network` lists them; `lantern export -f groups-csv` writes them)")
+    console.print("5. What Lantern holds now:")
     render_status(found, session.workspace.display_url, case.name)
     planted = _planted_corruptions(scenario)
     quarantined = found.quarantine.get("row rejected", 0)

@@ -28,6 +28,7 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "explain": ["--case", "secret", "explain", "1", "2"],
         "judge": ["--case", "secret", "judge", "1", "2", "same", "--reason", "r"],
         "review-queue": ["--case", "secret", "review-queue"],
+        "network": ["--case", "secret", "network"],
         "case revoke": ["case", "revoke", "secret", "lead"],
     }
 

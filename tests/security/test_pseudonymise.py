@@ -43,6 +43,7 @@ def export(team, user: str, name: str, *extra: str, ok: bool = True):
 
 def test_a_default_export_holds_no_victim_identifier(team):
     team.run("lead", "resolve")
+    team.run("lead", "network")
     for fmt in products.formats():  # every format Lantern can export
         path = team.tmp / f"shared.{fmt}"
         team.run("ana", "export", "-f", fmt, "-o", str(path), "--recipient", "partner agency")

@@ -15,6 +15,7 @@ from typing import TextIO
 from sqlalchemy import Connection
 
 from lantern.export.tabular import neutralise
+from lantern.graph.service import groups_rows
 from lantern.resolve.service import clusters_rows
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.store import queries
@@ -62,9 +63,23 @@ def write_clusters_csv(out: TextIO, conn: Connection, case_id: int,
     return n, sink.digest.hexdigest()
 
 
+def write_groups_csv(out: TextIO, conn: Connection, case_id: int,
+                     pseudonymiser: Pseudonymiser | None) -> tuple[int, str]:
+    """entity_id,group_id,role,rank for every member of a group in the latest network."""
+    sink = _Hashing(out)
+    writer = csv.writer(sink)
+    writer.writerow(["entity_id", "group_id", "role", "rank"])
+    n = 0
+    for row in groups_rows(conn, case_id):
+        writer.writerow([row["entity_id"], row["group_id"], row["role"], row["rank"]])
+        n += 1
+    return n, sink.digest.hexdigest()
+
+
 WRITERS: dict[str, Callable[[TextIO, Connection, int, Pseudonymiser | None], tuple[int, str]]] = {
     "jsonl": write_jsonl,
     "clusters-csv": write_clusters_csv,
+    "groups-csv": write_groups_csv,
 }
 
 
@@ -73,7 +88,7 @@ def formats() -> list[str]:
 
 
 def describe(fmt: str) -> str:
-    return {"jsonl": "lines", "clusters-csv": "person records"}.get(fmt, "items")
+    return {"jsonl": "lines", "clusters-csv": "person records", "groups-csv": "group members"}.get(fmt, "items")
 
 
-__all__ = ["WRITERS", "describe", "formats", "write_clusters_csv", "write_jsonl"]
+__all__ = ["WRITERS", "describe", "formats", "write_clusters_csv", "write_groups_csv", "write_jsonl"]

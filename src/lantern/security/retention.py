@@ -96,6 +96,11 @@ def dispose_case(conn: Connection, case_id: int) -> dict[str, int]:
     r = tables.records
     record_ids = select(r.c.id).where(r.c.case_id == case_id)
     counts: dict[str, int] = {}
+    networks = select(tables.network_runs.c.id).where(tables.network_runs.c.case_id == case_id)
+    for derived in (tables.network_edges, tables.network_groups):
+        counts[derived.name] = conn.execute(delete(derived).where(derived.c.run_id.in_(networks))).rowcount
+    counts["network_runs"] = conn.execute(delete(tables.network_runs)
+                                          .where(tables.network_runs.c.case_id == case_id)).rowcount
     runs = select(tables.resolution_runs.c.id).where(tables.resolution_runs.c.case_id == case_id)
     for derived in (tables.resolution_clusters, tables.resolution_pairs):
         counts[derived.name] = conn.execute(

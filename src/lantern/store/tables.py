@@ -256,3 +256,46 @@ judgements = Table(
     Column("at", DateTime, nullable=False),
     Index(None, "case_id"),
 )
+
+
+# The network: each build keeps its edges (typed, weighted, dated, with evidence) and groups.
+network_runs = Table(
+    "network_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("resolution_run_id", Integer, ForeignKey("resolution_runs.id"), nullable=False),
+    Column("algorithm_version", String(100), nullable=False),
+    Column("params_json", Text, nullable=False),
+    Column("stats_json", Text, nullable=False),
+    Column("run_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index(None, "case_id"),
+)
+
+network_edges = Table(
+    "network_edges",
+    metadata,
+    Column("run_id", Integer, ForeignKey("network_runs.id"), primary_key=True),
+    Column("entity_a", String(100), primary_key=True),
+    Column("entity_b", String(100), primary_key=True),
+    Column("type", String(50), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("first_seen", String(40)),
+    Column("last_seen", String(40)),
+    Column("evidence_json", Text, nullable=False),  # record ids behind the edge (a sample)
+    Index(None, "run_id", "entity_b"),
+)
+
+network_groups = Table(
+    "network_groups",
+    metadata,
+    Column("run_id", Integer, ForeignKey("network_runs.id"), primary_key=True),
+    Column("entity_id", String(100), primary_key=True),
+    Column("group_id", String(50), nullable=False),
+    Column("role", String(50), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("scores_json", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+)

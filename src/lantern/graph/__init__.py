@@ -1,0 +1,1 @@
+"""The network: resolved people and the typed, evidenced ties between them; groups; key players."""

@@ -1,0 +1,118 @@
+"""The network: groups against the planted ground truth, centralities against networkx."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+from collections import Counter
+from pathlib import Path
+
+import igraph
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from lantern.cli import app
+from lantern.demo import run_demo
+from lantern.graph.build import Edge, Network
+from lantern.graph.groups import find_groups, to_igraph
+from lantern.settings import Settings
+from lantern.store import Workspace
+
+SEED = int(os.environ.get("LANTERN_TEST_SEED", random.randrange(1_000_000)))
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(out, Settings(user="lead"))
+    return out
+
+
+def _person_of_entity(demo: Path) -> dict[str, str]:
+    with (demo / "scenario" / "truth" / "record_to_person.csv").open() as fh:
+        truth = {(r["source"], r["record_id"]): r["person_id"] for r in csv.DictReader(fh)}
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT c.entity_id, s.file_path, r.source_record_id FROM resolution_clusters c "
+            "JOIN records r ON r.id = c.record_id JOIN sources s ON s.id = r.source_id "
+            "WHERE c.run_id = (SELECT max(id) FROM resolution_runs WHERE schema = 'Person')").all()
+    ws.dispose()
+    votes: dict[str, Counter[str]] = {}
+    for entity, path, source_id in rows:
+        person = truth.get((path.split("scenario/", 1)[-1], source_id))
+        if person:
+            votes.setdefault(entity, Counter())[person] += 1
+    return {entity: c.most_common(1)[0][0] for entity, c in votes.items()}
+
+
+def test_groups_match_the_planted_groups(demo, tmp_path):
+    out = tmp_path / "groups.csv"
+    result = runner.invoke(app, ["--db", str(demo / "lantern.db"), "--user", "lead", "export", "-f", "groups-csv",
+                                 "-o", str(out), "--recipient", "test"])
+    assert result.exit_code == 0, result.output
+    with out.open() as fh:
+        found = {row["entity_id"]: row["group_id"] for row in csv.DictReader(fh)}
+    with (demo / "scenario" / "truth" / "groups.csv").open() as fh:
+        planted: dict[str, str] = {}
+        for row in csv.DictReader(fh):
+            planted.setdefault(row["person_id"], row["group_id"])  # a mover counts in their first group
+    pairs = [(found.get(e, f"alone:{e}"), planted[p]) for e, p in _person_of_entity(demo).items() if p in planted]
+    assert len(pairs) >= 0.9 * len(planted)
+    labels_a = {v: i for i, v in enumerate({a for a, _ in pairs})}
+    labels_b = {v: i for i, v in enumerate({b for _, b in pairs})}
+    a = [labels_a[x] for x, _ in pairs]
+    b = [labels_b[y] for _, y in pairs]
+    ari = igraph.compare_communities(a, b, method="adjusted_rand")
+    nmi = igraph.compare_communities(a, b, method="nmi")
+    print(f"ARI {ari:.3f}, NMI {nmi:.3f} over {len(pairs)} planted members")
+    assert ari >= 0.8
+
+
+def test_network_command_lists_groups_and_is_audited(demo):
+    result = runner.invoke(app, ["--db", str(demo / "lantern.db"), "--user", "lead", "network", "--show", "3"])
+    assert result.exit_code == 0, result.output
+    assert "groups of two or more" in result.output and "organiser" in result.output
+
+
+def _random_network(rng: random.Random) -> Network:
+    n = rng.randint(5, 60)
+    edges: dict[tuple[str, str, str], Edge] = {}
+    for _ in range(rng.randint(n, 3 * n)):
+        a, b = sorted(rng.sample(range(n), 2))
+        key = (f"P{a:03d}", f"P{b:03d}", "called")
+        edge = edges.setdefault(key, Edge(*key))
+        for _ in range(rng.randint(1, 4)):
+            edge.add(None, 0)
+    return Network({}, edges)
+
+
+def test_centralities_agree_with_networkx_on_random_graphs():
+    print(f"seed {SEED} (set LANTERN_TEST_SEED to repeat)")
+    rng = random.Random(SEED)
+    for _ in range(20):
+        network = _random_network(rng)
+        graph, people = to_igraph(network)
+        # A little jitter so no two paths tie exactly: otherwise float rounding decides ties,
+        # differently in each library.
+        graph.es["weight"] = [w + rng.uniform(0, 0.01) for w in graph.es["weight"]]
+        oracle = nx.Graph()
+        for edge in graph.es:
+            a, b = people[edge.source], people[edge.target]
+            oracle.add_edge(a, b, weight=edge["weight"], distance=1.0 / edge["weight"])
+        ours = graph.betweenness(weights=[1.0 / w for w in graph.es["weight"]])
+        theirs = nx.betweenness_centrality(oracle, weight="distance", normalized=False)
+        for i, person in enumerate(people):
+            assert ours[i] == pytest.approx(theirs[person], abs=1e-6)
+        strength = graph.strength(weights="weight")
+        assert strength == pytest.approx([oracle.degree(p, weight="weight") for p in people])
+
+
+def test_groups_are_stable_for_a_seed():
+    network = _random_network(random.Random(SEED))
+    first = [(m.entity_id, m.group_id) for m in find_groups(network, seed=5)]
+    again = [(m.entity_id, m.group_id) for m in find_groups(network, seed=5)]
+    assert first == again
