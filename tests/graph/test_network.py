@@ -116,3 +116,18 @@ def test_groups_are_stable_for_a_seed():
     first = [(m.entity_id, m.group_id) for m in find_groups(network, seed=5)]
     again = [(m.entity_id, m.group_id) for m in find_groups(network, seed=5)]
     assert first == again
+
+
+def test_paths_and_ego_networks_show_their_evidence(demo):
+    base = ["--db", str(demo / "lantern.db"), "--user", "lead"]
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        a, b = conn.exec_driver_sql("SELECT entity_a, entity_b FROM network_edges WHERE type = 'called' "
+                                    "ORDER BY count DESC LIMIT 1").first()
+    ws.dispose()
+    shown = runner.invoke(app, [*base, "path", a, b])
+    assert shown.exit_code == 0 and f"{a} - {b}" in shown.output and "called" in shown.output
+    around = runner.invoke(app, [*base, "ego", a, "--hops", "1"])
+    assert around.exit_code == 0 and b in around.output
+    missing = runner.invoke(app, [*base, "path", a, "P999999999"])
+    assert missing.exit_code == 1 and "not in the network" in missing.output

@@ -29,6 +29,8 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "judge": ["--case", "secret", "judge", "1", "2", "same", "--reason", "r"],
         "review-queue": ["--case", "secret", "review-queue"],
         "network": ["--case", "secret", "network"],
+        "path": ["--case", "secret", "path", "P1", "P2"],
+        "ego": ["--case", "secret", "ego", "P1"],
         "case revoke": ["case", "revoke", "secret", "lead"],
     }
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from lantern.commands.context import session_of
-from lantern.graph import service
+from lantern.graph import query, service
 from lantern.graph.groups import DEFAULT_RESOLUTION, Member
 from lantern.output import console, table_of
 from lantern.security.policy import Permission
@@ -40,3 +40,43 @@ def network(
                            ((g, str(len(ms)), next((m.entity_id for m in ms if m.role == "organiser"), ""),
                              ", ".join(f"{m.entity_id} ({m.rank})" for m in sorted(ms, key=lambda m: m.rank)[:5]))
                             for g, ms in ranked)))
+
+
+def path(
+    ctx: typer.Context,
+    a: Annotated[str, typer.Argument(help="A person entity id, e.g. P7307.")],
+    b: Annotated[str, typer.Argument(help="Another person entity id.")],
+    k: Annotated[int, typer.Option(help="How many short paths to show.")] = 3,
+) -> None:
+    """How two people are linked: the shortest paths along the strongest ties, with evidence."""
+    session = session_of(ctx)
+    with session.case_action(Permission.READ, "path", "CONSULT") as (conn, case, note):
+        net = query.load(conn, case.id)
+        found = query.paths(net, a, b, k)
+        note.objects = sorted({p for route in found for p in route})
+    if not found:
+        console.print(f"No path links {a} and {b} in the network.")
+        return
+    for n, route in enumerate(found, start=1):
+        console.print(f"[bold]Path {n}[/]: {' - '.join(route)} ({len(route) - 1} hops)")
+        rows = []
+        for x, y in zip(route, route[1:], strict=False):
+            for tie in net.ties_between(x, y):
+                rows.append((f"{x} - {y}", tie.type, str(tie.count), f"{tie.first or ''} .. {tie.last or ''}",
+                             ", ".join(str(r) for r in tie.evidence[:5])))
+        console.print(table_of("Evidence on each hop", ("hop", "tie", "count", "first .. last", "records"), rows))
+
+
+def ego(
+    ctx: typer.Context,
+    entity: Annotated[str, typer.Argument(help="A person entity id, e.g. P7307.")],
+    hops: Annotated[int, typer.Option(help="How many ties out.")] = 2,
+) -> None:
+    """Everyone within N ties of a person, nearest first, with their group."""
+    session = session_of(ctx)
+    with session.case_action(Permission.READ, "ego", "CONSULT") as (conn, case, note):
+        net = query.load(conn, case.id)
+        around = query.ego(net, entity, hops)
+        note.objects = [e for e, _ in around]
+    console.print(table_of(f"{entity} and {len(around) - 1} people within {hops} ties", ("person", "ties away", "group"),
+                           ((e, str(d), net.groups.get(e, "")) for e, d in around)))
