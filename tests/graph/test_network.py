@@ -131,3 +131,26 @@ def test_paths_and_ego_networks_show_their_evidence(demo):
     assert around.exit_code == 0 and b in around.output
     missing = runner.invoke(app, [*base, "path", a, "P999999999"])
     assert missing.exit_code == 1 and "not in the network" in missing.output
+
+
+def test_network_exports_open_in_other_tools_and_hide_victims(demo, tmp_path):
+    import json
+
+    base = ["--db", str(demo / "lantern.db"), "--user", "lead"]
+    files = {}
+    for fmt in ("graphml", "gexf", "cytoscape", "nodes-csv", "edges-csv"):
+        files[fmt] = tmp_path / f"network.{fmt}"
+        result = runner.invoke(app, [*base, "export", "-f", fmt, "-o", str(files[fmt]), "--recipient", "t"])
+        assert result.exit_code == 0, result.output
+    graph = nx.read_graphml(files["graphml"])
+    gephi = nx.read_gexf(files["gexf"])
+    cyto = json.loads(files["cytoscape"].read_text())["elements"]
+    assert graph.number_of_nodes() == gephi.number_of_nodes() == len(cyto["nodes"]) > 100
+    assert graph.number_of_edges() > 100
+    victims = [data for _, data in graph.nodes(data=True) if data["victim"]]
+    assert victims and all(v["label"].startswith("[victim ") for v in victims)
+    offenders = [data for _, data in graph.nodes(data=True) if not data["victim"] and data["role"] == "organiser"]
+    assert offenders and not offenders[0]["label"].startswith("[")
+    with files["nodes-csv"].open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["id"] for r in rows} == set(graph.nodes)

@@ -14,8 +14,10 @@ from typing import TextIO
 
 from sqlalchemy import Connection
 
+from lantern.export import graphs
 from lantern.export.tabular import neutralise
 from lantern.graph.service import groups_rows
+from lantern.graph.view import NetworkView, network_view
 from lantern.resolve.service import clusters_rows
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.store import queries
@@ -76,10 +78,25 @@ def write_groups_csv(out: TextIO, conn: Connection, case_id: int,
     return n, sink.digest.hexdigest()
 
 
+def _network_writer(render: Callable[[NetworkView, TextIO], int]) -> Callable[
+        [TextIO, Connection, int, Pseudonymiser | None], tuple[int, str]]:
+    def write(out: TextIO, conn: Connection, case_id: int, pseudonymiser: Pseudonymiser | None) -> tuple[int, str]:
+        sink = _Hashing(out)
+        n = render(network_view(conn, case_id, pseudonymiser), sink)  # type: ignore[arg-type]
+        return n, sink.digest.hexdigest()
+
+    return write
+
+
 WRITERS: dict[str, Callable[[TextIO, Connection, int, Pseudonymiser | None], tuple[int, str]]] = {
     "jsonl": write_jsonl,
     "clusters-csv": write_clusters_csv,
     "groups-csv": write_groups_csv,
+    "graphml": _network_writer(graphs.graphml),
+    "gexf": _network_writer(graphs.gexf),
+    "cytoscape": _network_writer(graphs.cytoscape),
+    "nodes-csv": _network_writer(graphs.nodes_csv),
+    "edges-csv": _network_writer(graphs.edges_csv),
 }
 
 
@@ -88,7 +105,8 @@ def formats() -> list[str]:
 
 
 def describe(fmt: str) -> str:
-    return {"jsonl": "lines", "clusters-csv": "person records", "groups-csv": "group members"}.get(fmt, "items")
+    return {"jsonl": "lines", "clusters-csv": "person records", "groups-csv": "group members",
+            "nodes-csv": "nodes", "edges-csv": "ties"}.get(fmt, "nodes and ties")
 
 
 __all__ = ["WRITERS", "describe", "formats", "write_clusters_csv", "write_groups_csv", "write_jsonl"]

@@ -1,0 +1,57 @@
+"""The stored network as nodes and edges for products: labels, groups, roles, victims marked.
+
+A victim's node is labelled by a keyed pseudonym unless the product is revealed by someone
+allowed to, like every other shared product (see lantern.security.pseudonymise).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from lantern.graph.service import latest_network
+from lantern.security.pseudonymise import Pseudonymiser, victim_record_ids
+from lantern.store import tables
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+
+
+def network_view(conn: Connection, case_id: int, pseudonymiser: Pseudonymiser | None) -> NetworkView:
+    run_id = latest_network(conn, case_id)
+    e, g, net_runs = tables.network_edges, tables.network_groups, tables.network_runs
+    c, s = tables.resolution_clusters, tables.statements
+    resolution_run = conn.scalar(select(net_runs.c.resolution_run_id).where(net_runs.c.id == run_id))
+    edges = [dict(row._mapping) for row in conn.execute(
+        select(e.c.entity_a, e.c.entity_b, e.c.type, e.c["count"], e.c.weight, e.c.first_seen, e.c.last_seen,
+               e.c.evidence_json).where(e.c.run_id == run_id))]
+    people = sorted({p for edge in edges for p in (edge["entity_a"], edge["entity_b"])})
+    records: dict[str, list[int]] = {}
+    for record, entity in conn.execute(select(c.c.record_id, c.c.entity_id).where(
+            c.c.run_id == resolution_run, c.c.entity_id.in_(people))):
+        records.setdefault(entity, []).append(int(record))
+    victims = victim_record_ids(conn, case_id)
+    names: dict[int, str] = {int(r): v for r, v in conn.execute(select(s.c.record_id, s.c.value).where(
+        s.c.prop == "name", s.c.value.is_not(None),
+        s.c.record_id.in_([r for rs in records.values() for r in rs])))}
+    groups = {row.entity_id: row for row in conn.execute(select(g).where(g.c.run_id == run_id))}
+    nodes = []
+    for person in people:
+        own = records.get(person, [])
+        is_victim = any(r in victims for r in own)
+        label = next((names[r] for r in own if r in names), person)
+        if is_victim and pseudonymiser is not None:
+            label = pseudonymiser.token("victim", person)
+        group = groups.get(person)
+        nodes.append({"id": person, "label": label, "victim": is_victim, "records": len(own),
+                      "group": group.group_id if group else "", "role": group.role if group else "",
+                      "rank": group.rank if group else 0})
+    for edge in edges:
+        edge["evidence"] = json.loads(edge.pop("evidence_json"))
+    return NetworkView(nodes, edges)
