@@ -14,10 +14,13 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from lantern.graph.service import build_and_store
+from lantern.graph.chart import draw
+from lantern.graph.service import NetworkSummary, build_and_store
+from lantern.graph.view import network_view
 from lantern.output import console, render_status
 from lantern.resolve.service import resolve_all_objects, resolve_people
 from lantern.security.policy import Permission
+from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
 from lantern.security.setup import set_up
 from lantern.settings import Settings
@@ -90,6 +93,9 @@ def run_demo(out: Path, settings: Settings) -> None:
         note.detail = {"people": net.people, "edges": net.edges, "groups": net.groups}
     console.print(f"4. Network: {net.people:,} connected people, {net.edges:,} typed ties; {net.groups} groups "
                   "found (`lantern network` lists them; `lantern export -f groups-csv` writes them)")
+    charts = _group_charts(session, net, out / "charts")
+    console.print(f"   Charts of the {len(charts)} most central groups (victims pseudonymised): "
+                  + ", ".join(str(c) for c in charts))
     console.print("5. What Lantern holds now:")
     render_status(found, session.workspace.display_url, case.name)
     planted = _planted_corruptions(scenario)
@@ -103,6 +109,23 @@ def run_demo(out: Path, settings: Settings) -> None:
     console.print(f"Next: [bold].venv/bin/lantern --db {db} review-queue[/], then `explain A B` and "
                   "`judge A B same|different --reason ...`; `status`, `quarantine`, "
                   "`export -f clusters-csv -o FILE --recipient ...`")
+
+
+def _group_charts(session: Session, net: NetworkSummary, folder: Path, count: int = 3) -> list[Path]:
+    """PNG charts of the groups whose best-ranked member ranks highest."""
+    best: dict[str, int] = {}
+    for member in net.members:
+        best[member.group_id] = min(best.get(member.group_id, member.rank), member.rank)
+    folder.mkdir(parents=True, exist_ok=True)
+    drawn = []
+    with session.case_action(Permission.EXPORT, "chart", "DISCLOSE") as (conn, case, note):
+        view = network_view(conn, case.id, Pseudonymiser(conn, case.id, session.keys.pseudonym_key))
+        for group in sorted(best, key=lambda g: best[g])[:count]:
+            keep = {n["id"] for n in view.nodes if n["group"] == group}
+            drawn.append(draw(view, keep, f"Group {group}: {len(keep)} people", folder / f"group-{group}.png"))
+        note.recipient = "case team"
+        note.objects = [f"file:{p.name}" for p in drawn]
+    return drawn
 
 
 def _planted_corruptions(scenario: Path) -> int:

@@ -154,3 +154,29 @@ def test_network_exports_open_in_other_tools_and_hide_victims(demo, tmp_path):
     with files["nodes-csv"].open() as fh:
         rows = list(csv.DictReader(fh))
     assert {r["id"] for r in rows} == set(graph.nodes)
+
+
+def test_charts_of_a_group_and_an_ego_network(demo, tmp_path):
+    base = ["--db", str(demo / "lantern.db"), "--user", "lead"]
+    assert sorted(p.name for p in (demo / "charts").iterdir())  # the demo drew its charts
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in (demo / "charts").iterdir())
+    nodes = tmp_path / "nodes.csv"
+    runner.invoke(app, [*base, "export", "-f", "nodes-csv", "-o", str(nodes), "--recipient", "t"])
+    with nodes.open() as fh:
+        group = next(row["group"] for row in csv.DictReader(fh) if row["victim"] == "true" and row["group"])
+    svg = tmp_path / "g.svg"
+    result = runner.invoke(app, [*base, "chart", "--group", group, "-o", str(svg)])
+    assert result.exit_code == 0, result.output
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        victim_names = [r[0] for r in conn.exec_driver_sql(
+            "SELECT DISTINCT s.value FROM links l JOIN statements s ON s.record_id = l.from_record_id "
+            "AND s.prop = 'name' WHERE l.type = 'victim-in'").all()]
+        person = conn.exec_driver_sql("SELECT entity_id FROM network_groups ORDER BY rank LIMIT 1").scalar()
+    ws.dispose()
+    text = svg.read_text()
+    assert "[victim " in text  # victims are drawn, under pseudonyms
+    assert victim_names and not any(name in text for name in victim_names)
+    assert runner.invoke(app, [*base, "chart", "--person", person, "-o", str(tmp_path / "e.png")]).exit_code == 0
+    both = runner.invoke(app, [*base, "chart", "-o", str(tmp_path / "x.png")])
+    assert both.exit_code == 1 and "give --group or --person" in both.output

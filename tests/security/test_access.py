@@ -31,6 +31,7 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "network": ["--case", "secret", "network"],
         "path": ["--case", "secret", "path", "P1", "P2"],
         "ego": ["--case", "secret", "ego", "P1"],
+        "chart": ["--case", "secret", "chart", "--group", "G001", "-o", str(tmp / "c.png")],
         "case revoke": ["case", "revoke", "secret", "lead"],
     }
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lantern.commands.context import session_of
+from lantern.errors import LanternError
 from lantern.graph import query, service
+from lantern.graph.chart import draw
 from lantern.graph.groups import DEFAULT_RESOLUTION, Member
+from lantern.graph.view import network_view
 from lantern.output import console, table_of
-from lantern.security.policy import Permission
+from lantern.security.policy import Permission, require_permission
+from lantern.security.pseudonymise import Pseudonymiser
 
 
 def network(
@@ -80,3 +85,38 @@ def ego(
         note.objects = [e for e, _ in around]
     console.print(table_of(f"{entity} and {len(around) - 1} people within {hops} ties", ("person", "ties away", "group"),
                            ((e, str(d), net.groups.get(e, "")) for e, d in around)))
+
+
+def chart(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="PNG or SVG file.")],
+    group: Annotated[str | None, typer.Option(help="Draw this group (e.g. G007).")] = None,
+    person: Annotated[str | None, typer.Option(help="Draw this person's ego network.")] = None,
+    hops: Annotated[int, typer.Option(help="Ties out from the person.")] = 1,
+    recipient: Annotated[str, typer.Option(help="Who the chart is for (audited).")] = "case team",
+    reveal: Annotated[bool, typer.Option(help="Show victims' names (needs victim.identity).")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why victims are revealed.")] = None,
+) -> None:
+    """Draw a group, or a person's ego network, to PNG or SVG (victims pseudonymised)."""
+    if (group is None) == (person is None):
+        raise LanternError("give --group or --person")
+    session = session_of(ctx)
+    if reveal:
+        if not reason:
+            raise LanternError("--reveal needs --reason")
+        require_permission(session.actor, Permission.REVEAL_VICTIM)
+    with session.case_action(Permission.EXPORT, "chart", "DISCLOSE") as (conn, case, note):
+        pseudonymiser = None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        view = network_view(conn, case.id, pseudonymiser)
+        if group is not None:
+            keep = {n["id"] for n in view.nodes if n["group"] == group}
+            title = f"Group {group}: {len(keep)} people"
+        else:
+            net = query.load(conn, case.id)
+            keep = {e for e, _ in query.ego(net, person or "", hops)}
+            title = f"{person} and the people within {hops} ties"
+        drawn = draw(view, keep, title, output)
+        note.recipient = recipient
+        note.objects = sorted(keep)
+        note.detail = {"file": output.name, "revealed": reveal, "reason": reason}
+    console.print(f"Chart: {drawn}")

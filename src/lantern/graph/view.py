@@ -41,12 +41,15 @@ def network_view(conn: Connection, case_id: int, pseudonymiser: Pseudonymiser | 
         s.c.prop == "name", s.c.value.is_not(None),
         s.c.record_id.in_([r for rs in records.values() for r in rs])))}
     groups = {row.entity_id: row for row in conn.execute(select(g).where(g.c.run_id == run_id))}
+    # A victim's namesake (or a record resolution left apart) must not show the victim's name.
+    victim_names = {v.casefold() for (v,) in conn.execute(select(s.c.value).where(
+        s.c.prop == "name", s.c.value.is_not(None), s.c.record_id.in_(list(victims))))}
     nodes = []
     for person in people:
         own = records.get(person, [])
         is_victim = any(r in victims for r in own)
         label = next((names[r] for r in own if r in names), person)
-        if is_victim and pseudonymiser is not None:
+        if pseudonymiser is not None and (is_victim or label.casefold() in victim_names):
             label = pseudonymiser.token("victim", person)
         group = groups.get(person)
         nodes.append({"id": person, "label": label, "victim": is_victim, "records": len(own),

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # files only: no display on a server or in CI
+matplotlib.use("Agg")
+matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, selectable
 
 import matplotlib.pyplot as plt  # noqa: E402
 

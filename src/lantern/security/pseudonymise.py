@@ -38,6 +38,7 @@ IDENTIFYING = frozenset(
         "display_name",
     }
 )
+NAMES = frozenset({"name", "forename", "surname", "alias"})
 FREE_TEXT = frozenset({"text", "summary", "notes", "return_interview", "description", "concern"})
 r, lk, s = tables.records, tables.links, tables.statements
 
@@ -86,6 +87,7 @@ class Pseudonymiser:
         self.case_key = hmac.new(master_key, f"case:{case_id}".encode(), hashlib.sha256).digest()
         self.victims = victim_record_ids(conn, case_id)
         identifiers: set[str] = set()
+        self.victim_names: set[str] = set()
         if self.victims:
             rows = conn.execute(
                 select(s.c.prop, s.c.original, s.c.value).where(
@@ -122,7 +124,10 @@ class Pseudonymiser:
         self, record_id: int, prop: str, value: str | None, original: str | None
     ) -> tuple[str | None, str | None]:
         """A statement's (value, original) as a shared product may show them."""
-        if record_id in self.victims and prop in IDENTIFYING:
+        namesake = prop in NAMES and any(
+            v and v.strip().casefold() in self.victim_names for v in (value, original))
+        if (record_id in self.victims and prop in IDENTIFYING) or namesake:
+            # A namesake, or a record resolution left apart, must not show a victim's name either.
             token = self.token(prop, value or original or "")
             return token, token
         if prop in FREE_TEXT:
