@@ -180,3 +180,15 @@ def test_charts_of_a_group_and_an_ego_network(demo, tmp_path):
     assert runner.invoke(app, [*base, "chart", "--person", person, "-o", str(tmp_path / "e.png")]).exit_code == 0
     both = runner.invoke(app, [*base, "chart", "-o", str(tmp_path / "x.png")])
     assert both.exit_code == 1 and "give --group or --person" in both.output
+
+
+def test_the_demo_network_exports_to_anx(demo, tmp_path):
+    import xmlschema
+
+    out = tmp_path / "network.anx"
+    result = runner.invoke(app, ["--db", str(demo / "lantern.db"), "--user", "lead", "export", "-f", "anx",
+                                 "-o", str(out), "--recipient", "t"])
+    assert result.exit_code == 0, result.output
+    schema = xmlschema.XMLSchema(Path(__file__).parents[1] / "export" / "anx_subset.xsd")
+    schema.validate(str(out))
+    assert 'Type="Victim"' in out.read_text()

@@ -15,6 +15,7 @@ from typing import TextIO
 from sqlalchemy import Connection
 
 from lantern.export import graphs
+from lantern.export.anx import write_anx
 from lantern.export.tabular import neutralise
 from lantern.graph.service import groups_rows
 from lantern.graph.view import NetworkView, network_view
@@ -92,6 +93,7 @@ WRITERS: dict[str, Callable[[TextIO, Connection, int, Pseudonymiser | None], tup
     "jsonl": write_jsonl,
     "clusters-csv": write_clusters_csv,
     "groups-csv": write_groups_csv,
+    "anx": _network_writer(write_anx),
     "graphml": _network_writer(graphs.graphml),
     "gexf": _network_writer(graphs.gexf),
     "cytoscape": _network_writer(graphs.cytoscape),
