@@ -192,3 +192,21 @@ def test_the_demo_network_exports_to_anx(demo, tmp_path):
     schema = xmlschema.XMLSchema(Path(__file__).parents[1] / "export" / "anx_subset.xsd")
     schema.validate(str(out))
     assert 'Type="Victim"' in out.read_text()
+
+
+def test_the_network_as_it_stood_in_a_date_range(demo):
+    base = ["--db", str(demo / "lantern.db"), "--user", "lead"]
+    narrow = runner.invoke(app, [*base, "network", "--from", "2024-01-01", "--to", "2024-03-31"])
+    assert narrow.exit_code == 0, narrow.output
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        run = conn.exec_driver_sql("SELECT max(id) FROM network_runs").scalar()
+        dates = conn.exec_driver_sql("SELECT first_seen, last_seen FROM network_edges WHERE run_id = ?",
+                                     (run,)).all()
+        everything = conn.exec_driver_sql("SELECT count(*) FROM network_edges WHERE run_id = ?", (run - 1,)).scalar()
+    ws.dispose()
+    assert 0 < len(dates) < everything
+    assert all("2024-01-01" <= first[:10] and last[:10] <= "2024-03-31" for first, last in dates)
+    bad = runner.invoke(app, [*base, "network", "--to", "31/03/2024"])
+    assert bad.exit_code == 1 and "is not a date" in bad.output
+    assert runner.invoke(app, [*base, "network"]).exit_code == 0  # leave the full network as the latest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ import typer
 from lantern.commands.context import session_of
 from lantern.errors import LanternError
 from lantern.graph import query, service
+from lantern.graph.build import Window
 from lantern.graph.chart import draw
 from lantern.graph.groups import DEFAULT_RESOLUTION, Member
 from lantern.graph.view import network_view
@@ -25,14 +27,26 @@ def network(
         DEFAULT_RESOLUTION,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same groups.")] = 1,
     show: Annotated[int, typer.Option(help="How many groups to list.")] = 10,
+    date_from: Annotated[str | None, typer.Option("--from", help="Only ties on or after this date (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Only ties on or before this date (YYYY-MM-DD).")] = None,
 ) -> None:
-    """Build the network over resolved people; list the groups with roles and key players."""
+    """Build the network over resolved people; list the groups with roles and key players.
+
+    With --from/--to, the network as it stood in that period (undated ties are left out).
+    """
+    for given in (date_from, date_to):
+        if given is not None:
+            try:
+                date.fromisoformat(given)
+            except ValueError:
+                raise LanternError(f"{given!r} is not a date (YYYY-MM-DD)") from None
     session = session_of(ctx)
     with session.case_action(Permission.WRITE, "network", "COMBINE") as (conn, case, note):
-        summary = service.build_and_store(conn, case.id, session.actor.username, resolution=resolution, seed=seed)
+        summary = service.build_and_store(conn, case.id, session.actor.username, resolution=resolution, seed=seed,
+                                          window=Window(date_from, date_to))
         note.objects = [f"network:{summary.run_id}"]
         note.detail = {"people": summary.people, "edges": summary.edges, "groups": summary.groups,
-                       "resolution": resolution, "seed": seed}
+                       "resolution": resolution, "seed": seed, "from": date_from, "to": date_to}
     types = ", ".join(f"{n:,} {t}" for t, n in sorted(summary.edge_types.items(), key=lambda x: -x[1]))
     console.print(f"Network: {summary.people:,} connected people, {summary.edges:,} ties ({types}); "
                   f"{summary.groups} groups of two or more (run #{summary.run_id})")

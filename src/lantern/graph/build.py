@@ -124,12 +124,28 @@ def _event_values(conn: Connection, case_id: int, schema: str, props: Iterable[s
     return out
 
 
+@dataclass(frozen=True)
+class Window:
+    """The network as it stood between two dates (ISO; either end may be open)."""
+
+    start: str | None = None
+    end: str | None = None
+
+    def holds(self, when: str | None) -> bool:
+        if self.start is None and self.end is None:
+            return True
+        if not when:
+            return False  # an undated association cannot be placed inside the window
+        day = when[:10]
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
 def _call_edges(conn: Connection, case_id: int, users: dict[str, set[str]],
-                edges: dict[tuple[str, str, str], Edge]) -> None:
+                edges: dict[tuple[str, str, str], Edge], window: Window) -> None:
     for schema, ends in (("Call", ("a_number", "b_number")), ("Message", ("sender", "recipient"))):
         for record, values in _event_values(conn, case_id, schema, (*ends, "date")).items():
             callers, called = users.get(values.get(ends[0], "")), users.get(values.get(ends[1], ""))
-            if not callers or not called:
+            if not callers or not called or not window.holds(values.get("date")):
                 continue
             for a in callers:
                 for b in called:
@@ -139,7 +155,7 @@ def _call_edges(conn: Connection, case_id: int, users: dict[str, set[str]],
 
 
 def _event_edges(conn: Connection, case_id: int, entity_of: dict[int, str],
-                 edges: dict[tuple[str, str, str], Edge]) -> None:
+                 edges: dict[tuple[str, str, str], Edge], window: Window) -> None:
     r, lk, s = tables.records, tables.links, tables.statements
     event = r.alias("event")
     rows = conn.execute(
@@ -161,6 +177,8 @@ def _event_edges(conn: Connection, case_id: int, entity_of: dict[int, str],
     for key, by_type in members.items():
         schema, record = key[0], records_of[key]
         when = dates.get(record)
+        if not window.holds(when):
+            continue
         for link_type, people in by_type.items():
             edge_type = EVENT_EDGES.get((link_type, schema))
             if edge_type and 1 < len(people) <= MAX_PEOPLE_PER_EVENT:
@@ -173,12 +191,13 @@ def _event_edges(conn: Connection, case_id: int, entity_of: dict[int, str],
                     edges.setdefault((a, b, "victim-suspect"), Edge(a, b, "victim-suspect")).add(when, record)
 
 
-def build_network(conn: Connection, case_id: int) -> Network:
+def build_network(conn: Connection, case_id: int, window: Window | None = None) -> Network:
     entity_of = person_entities(conn, case_id)
     edges: dict[tuple[str, str, str], Edge] = {}
-    _call_edges(conn, case_id, _phone_users(conn, entity_of), edges)
-    _event_edges(conn, case_id, entity_of, edges)
+    window = window or Window()
+    _call_edges(conn, case_id, _phone_users(conn, entity_of), edges, window)
+    _event_edges(conn, case_id, entity_of, edges, window)
     return Network(_names(conn, entity_of), edges)
 
 
-__all__ = ["ALGORITHM_VERSION", "Edge", "Network", "build_network", "person_entities"]
+__all__ = ["ALGORITHM_VERSION", "Edge", "Network", "Window", "build_network", "person_entities"]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from lantern.errors import LanternError
-from lantern.graph.build import ALGORITHM_VERSION, build_network
+from lantern.graph.build import ALGORITHM_VERSION, Window, build_network
 from lantern.graph.groups import DEFAULT_RESOLUTION, Member, find_groups
 from lantern.store import tables
 from lantern.store.bulk import bulk_insert
@@ -32,13 +32,14 @@ class NetworkSummary:
 
 
 def build_and_store(conn: Connection, case_id: int, user: str, *, resolution: float = DEFAULT_RESOLUTION,
-                    seed: int = 1) -> NetworkSummary:
+                    seed: int = 1, window: Window | None = None) -> NetworkSummary:
     if resolution <= 0:
         raise LanternError("--resolution must be positive")
     resolution_run = conn.scalar(select(tables.resolution_runs.c.id).where(
         tables.resolution_runs.c.case_id == case_id, tables.resolution_runs.c.schema == "Person")
         .order_by(tables.resolution_runs.c.id.desc()).limit(1))
-    network = build_network(conn, case_id)
+    window = window or Window()
+    network = build_network(conn, case_id, window)
     members = find_groups(network, resolution=resolution, seed=seed)
     connected = {p for e in network.edges.values() for p in (e.a, e.b)}
     types = Counter(e.type for e in network.edges.values())
@@ -46,7 +47,8 @@ def build_and_store(conn: Connection, case_id: int, user: str, *, resolution: fl
     stats = {"people": len(connected), "edges": len(network.edges), "edge_types": dict(types), "groups": groups}
     run_id = inserted_id(conn.execute(insert(runs).values(
         case_id=case_id, resolution_run_id=resolution_run, algorithm_version=ALGORITHM_VERSION,
-        params_json=json.dumps({"resolution": resolution, "seed": seed, "leiden": "modularity"}),
+        params_json=json.dumps({"resolution": resolution, "seed": seed, "leiden": "modularity",
+                                "from": window.start, "to": window.end}),
         stats_json=json.dumps(stats), run_by=user, created_at=datetime.now(UTC).replace(tzinfo=None))))
     bulk_insert(conn, edges_t, ("run_id", "entity_a", "entity_b", "type", "count", "weight", "first_seen",
                                 "last_seen", "evidence_json"),
