@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lantern.store.queries import CaseSummary
@@ -20,7 +21,8 @@ def table_of(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) 
     for column in columns:
         table.add_column(column, justify="right" if column in NUMERIC else "left", overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) and c in NUMERIC else str(v)
+        # Cells are data, never markup: "[victim 1a2b]" must print as written.
+        table.add_row(*(escape("" if v is None else f"{v:,}" if isinstance(v, int) and c in NUMERIC else str(v))
                         for c, v in zip(columns, row, strict=True)))
     return table
 

@@ -210,3 +210,21 @@ def test_the_network_as_it_stood_in_a_date_range(demo):
     bad = runner.invoke(app, [*base, "network", "--to", "31/03/2024"])
     assert bad.exit_code == 1 and "is not a date" in bad.output
     assert runner.invoke(app, [*base, "network"]).exit_code == 0  # leave the full network as the latest
+
+
+def test_group_profile_links_between_groups_and_victims_of_several_suspects(demo):
+    base = ["--db", str(demo / "lantern.db"), "--user", "lead"]
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        groups = [r[0] for r in conn.exec_driver_sql(
+            "SELECT group_id FROM network_groups WHERE run_id = (SELECT max(id) FROM network_runs) "
+            "GROUP BY group_id ORDER BY min(rank) LIMIT 2").all()]
+    ws.dispose()
+    profile = runner.invoke(app, [*base, "group", groups[0]])
+    assert profile.exit_code == 0 and "meets the organised-network definition" in profile.output
+    assert "[victim " in profile.output  # victims are listed, under pseudonyms
+    linked = runner.invoke(app, [*base, "between", *groups])
+    assert linked.exit_code == 0 and ("People linking" in linked.output or "Nobody" in linked.output)
+    several = runner.invoke(app, [*base, "victims", "--min-suspects", "2"])
+    assert several.exit_code == 0 and "[victim " in several.output
+    assert runner.invoke(app, [*base, "group", "G999"]).exit_code == 1

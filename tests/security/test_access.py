@@ -32,6 +32,9 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "path": ["--case", "secret", "path", "P1", "P2"],
         "ego": ["--case", "secret", "ego", "P1"],
         "chart": ["--case", "secret", "chart", "--group", "G001", "-o", str(tmp / "c.png")],
+        "group": ["--case", "secret", "group", "G001"],
+        "between": ["--case", "secret", "between", "G001", "G002"],
+        "victims": ["--case", "secret", "victims"],
         "case revoke": ["case", "revoke", "secret", "lead"],
     }
 

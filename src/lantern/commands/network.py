@@ -134,3 +134,58 @@ def chart(
         note.objects = sorted(keep)
         note.detail = {"file": output.name, "revealed": reveal, "reason": reason}
     console.print(f"Chart: {drawn}")
+
+
+def group(
+    ctx: typer.Context,
+    group_id: Annotated[str, typer.Argument(help="A group id from `lantern network`, e.g. G007.")],
+) -> None:
+    """One group: members and roles, the victims tied to it and how, forces, phones."""
+    session = session_of(ctx)
+    with session.case_action(Permission.READ, "group", "CONSULT") as (conn, case, note):
+        net = query.load(conn, case.id)
+        profile = query.group_profile(conn, case.id, net, group_id)
+        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        note.objects = [m for m, _ in profile.members] + [v for v, _ in profile.victims]
+    definition = "meets" if profile.organised_network else "does not meet"
+    console.print(f"Group {group_id}: {len(profile.members)} people; {definition} the organised-network "
+                  f"definition (two or more associated people); forces: {', '.join(profile.forces) or 'unknown'}")
+    console.print(table_of("Members", ("person", "role"), profile.members))
+    console.print(table_of("Victims tied to the group (pseudonymised)", ("victim", "tied by"),
+                           ((pseudonymiser.token("victim", v), how) for v, how in profile.victims)))
+    if profile.phones:
+        console.print("Phones: " + ", ".join(profile.phones[:20]) + (" ..." if len(profile.phones) > 20 else ""))
+
+
+def between(
+    ctx: typer.Context,
+    first: Annotated[str, typer.Argument(help="A group id.")],
+    second: Annotated[str, typer.Argument(help="Another group id.")],
+) -> None:
+    """Who links two groups: people with ties into both."""
+    session = session_of(ctx)
+    with session.case_action(Permission.READ, "between", "CONSULT") as (conn, case, note):
+        net = query.load(conn, case.id)
+        links = query.between(net, first, second)
+        note.objects = [p for p, *_ in links]
+    if not links:
+        console.print(f"Nobody in the network links {first} and {second}.")
+        return
+    console.print(table_of(f"People linking {first} and {second}", ("person", "group", f"ties into {first}",
+                                                                      f"ties into {second}"),
+                           ((p, g, str(a), str(b)) for p, g, a, b in links)))
+
+
+def victims(
+    ctx: typer.Context,
+    minimum: Annotated[int, typer.Option("--min-suspects", help="At least this many suspects.")] = 2,
+) -> None:
+    """Victims tied in the network to several people who are suspects (pseudonymised)."""
+    session = session_of(ctx)
+    with session.case_action(Permission.READ, "victims", "CONSULT") as (conn, case, note):
+        net = query.load(conn, case.id)
+        found = query.victims_of_several(conn, case.id, net, minimum)
+        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        note.objects = [v for v, _ in found]
+    console.print(table_of(f"Victims tied to {minimum} or more suspects", ("victim", "suspects", "who"),
+                           ((pseudonymiser.token("victim", v), str(len(s)), ", ".join(s)) for v, s in found)))

@@ -77,3 +77,83 @@ def ego(net: StoredNetwork, entity: str, hops: int = 2) -> list[tuple[str, int]]
     distances = net.graph.distances(source=[centre])[0]
     return sorted(((net.graph.vs[i]["name"], int(d)) for i, d in enumerate(distances)
                    if d <= hops and d != float("inf")), key=lambda x: (x[1], x[0]))
+
+
+def entities_with_link(conn: Connection, case_id: int, link_type: str, run_id: int) -> set[str]:
+    """Person entities with at least one record on the ``from`` side of a link of this type."""
+    lk, c, runs = tables.links, tables.resolution_clusters, tables.network_runs
+    resolution_run = conn.scalar(select(runs.c.resolution_run_id).where(runs.c.id == run_id))
+    records = select(lk.c.from_record_id).where(lk.c.case_id == case_id, lk.c.type == link_type)
+    return {row.entity_id for row in conn.execute(select(c.c.entity_id).where(
+        c.c.run_id == resolution_run, c.c.record_id.in_(records)))}
+
+
+@dataclass(frozen=True)
+class GroupProfile:
+    group: str
+    members: list[tuple[str, str]]  # (entity, role)
+    victims: list[tuple[str, str]]  # (entity, how they are tied to the group)
+    forces: list[str]
+    phones: list[str]
+    organised_network: bool  # two or more associated people (the national definition)
+
+
+def group_profile(conn: Connection, case_id: int, net: StoredNetwork, group: str) -> GroupProfile:
+    g = tables.network_groups
+    members = [(row.entity_id, row.role) for row in conn.execute(
+        select(g.c.entity_id, g.c.role).where(g.c.run_id == net.run_id, g.c.group_id == group).order_by(g.c.rank))]
+    if not members:
+        raise LanternError(f"no group {group!r} in the latest network")
+    victims_all = entities_with_link(conn, case_id, "victim-in", net.run_id)
+    inside = {m for m, _ in members}
+    victims: dict[str, set[str]] = defaultdict(set)
+    for member in inside:
+        for neighbour in net.graph.neighbors(net.vertex(member)):
+            other = net.graph.vs[neighbour]["name"]
+            if other in victims_all:
+                victims[other] |= {t.type for t in net.ties_between(member, other)}
+    for member in inside & victims_all:
+        victims.setdefault(member, set()).add("member of the group")
+    forces, phones = _member_values(conn, net.run_id, inside)
+    return GroupProfile(group, members, sorted((v, ", ".join(sorted(how))) for v, how in victims.items()),
+                        forces, phones, len(members) >= 2)
+
+
+def _member_values(conn: Connection, run_id: int, entities: set[str]) -> tuple[list[str], list[str]]:
+    c, s, runs = tables.resolution_clusters, tables.statements, tables.network_runs
+    resolution_run = conn.scalar(select(runs.c.resolution_run_id).where(runs.c.id == run_id))
+    records = select(c.c.record_id).where(c.c.run_id == resolution_run, c.c.entity_id.in_(list(entities)))
+    forces: set[str] = set()
+    phones: set[str] = set()
+    for prop, value in conn.execute(select(s.c.prop, s.c.value).where(
+            s.c.record_id.in_(records), s.c.prop.in_(["force", "phone"]), s.c.value.is_not(None))):
+        (forces if prop == "force" else phones).add(value)
+    return sorted(forces), sorted(phones)
+
+
+def between(net: StoredNetwork, first: str, second: str) -> list[tuple[str, str, int, int]]:
+    """Who links two groups: (person, their group, ties into the first, ties into the second)."""
+    a = {e for e, g in net.groups.items() if g == first}
+    b = {e for e, g in net.groups.items() if g == second}
+    if not a or not b:
+        raise LanternError(f"no group {first if not a else second!r} in the latest network")
+    out = []
+    for i, person in enumerate(net.graph.vs["name"]):
+        neighbours = {net.graph.vs[j]["name"] for j in net.graph.neighbors(i)}
+        into_a, into_b = len(neighbours & a) + (person in a), len(neighbours & b) + (person in b)
+        if neighbours & a and neighbours & b or (person in a and neighbours & b) or (person in b and neighbours & a):
+            out.append((person, net.groups.get(person, ""), into_a, into_b))
+    return sorted(out, key=lambda x: -(x[2] + x[3]))
+
+
+def victims_of_several(conn: Connection, case_id: int, net: StoredNetwork, minimum: int = 2
+                       ) -> list[tuple[str, list[str]]]:
+    """Victims tied in the network to at least ``minimum`` people who are suspects somewhere."""
+    victims = entities_with_link(conn, case_id, "victim-in", net.run_id)
+    suspects = entities_with_link(conn, case_id, "suspect-in", net.run_id)
+    found = []
+    for victim in victims & set(net.index):
+        tied = sorted({net.graph.vs[j]["name"] for j in net.graph.neighbors(net.vertex(victim))} & suspects)
+        if len(tied) >= minimum:
+            found.append((victim, tied))
+    return sorted(found, key=lambda x: -len(x[1]))

@@ -1,0 +1,337 @@
+"""Network analytics at scale: Lantern's to_igraph + find_groups against networkx, on planted groups.
+
+Run: .venv/bin/python bench/network.py [--nodes 100000 --edges 1000000] [--large] [--k 100]
+     [--exact-nodes 10000] [--limit 900] [--seed 1]
+
+The graph is synthetic: small planted groups (3 to 12 people; a chain through the members plus
+each other pair with probability 0.8; each pair a "called" edge of 1 to 30 calls and, half the
+time, a "seen-with" edge of 1 to 5 sightings) over --grouped of the people, in a sparse random
+background of single calls between any two people, up to --edges person pairs in all. It is a
+``lantern.graph.build.Network`` (``people`` empty, ``edges`` of ``Edge`` with counts), so the
+weights are Lantern's own (``TYPE_WEIGHT`` x (1 + log2 count), summed per pair).
+
+Each measurement runs in its own spawned process (its peak memory, ru_maxrss, is its own; it
+includes the Network it is given, which the process generates itself from the seed: the
+generation time is printed apart and counted in no stage):
+
+* Lantern: ``lantern.graph.groups.find_groups`` unchanged, with timing wrappers around
+  ``to_igraph`` (the build: person weights, igraph.Graph), ``community_leiden``, ``strength``,
+  ``betweenness`` and ``eigenvector_centrality``; what is left is "roles" (groups, organisers,
+  brokers, the Member rows). Exact betweenness is O(nm) (Brandes, one Dijkstra per source):
+  above --exact-nodes the wrapper replaces it with betweenness from --k sampled sources
+  (igraph's ``sources=``), and the exact figure is extrapolated as sampled time x n / k. The
+  groups, strength and eigenvector are those of the real code path; only the betweenness values
+  (and so which members count as brokers) differ.
+* Lantern exact: the same, unreplaced, at --exact-nodes people (edges in the same ratio), so
+  the full path with exact betweenness is measured, not extrapolated.
+* networkx (baseline, on the default-size graph only): nx.Graph from the same person weights,
+  ``louvain_communities`` (seeded, Lantern's resolution), weighted degree, power-iteration
+  ``eigenvector_centrality`` (scipy is not installed, so not the _numpy variant), and
+  ``betweenness_centrality`` with k sampled sources and 1/w lengths (exact is out of reach at
+  this size: its time is extrapolated the same way).
+
+Accuracy: the adjusted Rand index (``igraph.compare_communities``, "adjusted_rand") of the
+found communities against the planted groups, over the members of planted groups only.
+A measurement that runs past --limit seconds is stopped; the stages it finished are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import platform
+import queue as queue_mod
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+LARGE = (1_000_000, 10_000_000)
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---------------------------------------------------------------- the synthetic graph
+
+def make_network(nodes: int, edges: int, seed: int, grouped: float) -> tuple[Any, dict[str, int]]:
+    """A Network of planted groups in a random background, and each grouped person's group."""
+    from lantern.graph.build import Edge, Network
+
+    rng = random.Random(seed)
+    names = [f"P{i:08d}" for i in range(nodes)]
+    order = list(range(nodes))
+    rng.shuffle(order)
+    net: dict[tuple[str, str, str], Edge] = {}
+    truth: dict[str, int] = {}
+    start, group = 0, 0
+    while start < nodes * grouped:
+        members = order[start:start + rng.randint(3, 12)]
+        start += len(members)
+        for i, a in enumerate(members):
+            truth[names[a]] = group
+            for j in range(i + 1, len(members)):
+                if j == i + 1 or rng.random() < 0.8:
+                    x, y = sorted((names[a], names[members[j]]))
+                    net[(x, y, "called")] = Edge(x, y, "called", count=rng.randint(1, 30))
+                    if rng.random() < 0.5:
+                        net[(x, y, "seen-with")] = Edge(x, y, "seen-with", count=rng.randint(1, 5))
+        group += 1
+    pairs = sum(1 for key in net if key[2] == "called")
+    while pairs < edges:
+        a, b = rng.randrange(nodes), rng.randrange(nodes)
+        if a == b:
+            continue
+        x, y = (names[a], names[b]) if a < b else (names[b], names[a])
+        if (x, y, "called") not in net:
+            net[(x, y, "called")] = Edge(x, y, "called", count=1)
+            pairs += 1
+    return Network({}, net), truth
+
+
+def ari(found: list[int], people: list[str], truth: dict[str, int]) -> float:
+    import igraph
+
+    index = [i for i, p in enumerate(people) if p in truth]
+    return igraph.compare_communities([truth[people[i]] for i in index], [found[i] for i in index],
+                                      method="adjusted_rand")
+
+
+# ---------------------------------------------------------------- measurements (spawned)
+
+class Clock:
+    """Stage times and peak memory, each sent to the parent as soon as the stage ends."""
+
+    def __init__(self, queue: mp.Queue) -> None:
+        self.queue, self.stages = queue, {}
+
+    def wrap(self, name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self.queue.put(("start", name, peak_mib()))
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.done(name, time.perf_counter() - started)
+        return wrapper
+
+    def done(self, name: str, seconds: float) -> None:
+        self.stages[name] = self.stages.get(name, 0.0) + seconds
+        self.queue.put(("stage", name, seconds, peak_mib()))
+
+
+def run_lantern(nodes: int, edges: int, seed: int, grouped: float, k: int | None, queue: mp.Queue) -> None:
+    """find_groups unchanged but timed; betweenness from k sampled sources when k is given."""
+    import igraph
+
+    from lantern.graph import groups
+
+    clock = Clock(queue)
+    started = time.perf_counter()
+    network, truth = make_network(nodes, edges, seed, grouped)
+    queue.put(("generated", time.perf_counter() - started, peak_mib(), len(network.edges)))
+
+    captured: dict[str, Any] = {}
+    leiden, betweenness = igraph.Graph.community_leiden, igraph.Graph.betweenness
+
+    def community_leiden(self: igraph.Graph, *args: Any, **kwargs: Any) -> Any:
+        captured["membership"] = leiden(self, *args, **kwargs).membership
+        captured["people"] = self.vs["name"]
+        return igraph.VertexClustering(self, captured["membership"])
+
+    def sampled(self: igraph.Graph, *args: Any, **kwargs: Any) -> Any:
+        sources = random.Random(seed).sample(range(self.vcount()), k)
+        return betweenness(self, *args, sources=sources, **kwargs)
+
+    groups.to_igraph = clock.wrap("build", groups.to_igraph)
+    igraph.Graph.community_leiden = clock.wrap("leiden", community_leiden)
+    igraph.Graph.strength = clock.wrap("strength", igraph.Graph.strength)
+    igraph.Graph.betweenness = clock.wrap("betweenness", sampled if k else betweenness)
+    igraph.Graph.eigenvector_centrality = clock.wrap("eigenvector", igraph.Graph.eigenvector_centrality)
+    started = time.perf_counter()
+    members = groups.find_groups(network)
+    seconds = time.perf_counter() - started
+    clock.done("roles", seconds - sum(clock.stages.values()))
+    queue.put(("result", seconds, peak_mib(), clock.stages,
+               ari(captured["membership"], captured["people"], truth),
+               len({m.group_id for m in members}), len(captured["people"])))
+
+
+def run_networkx(nodes: int, edges: int, seed: int, grouped: float, k: int, queue: mp.Queue) -> None:
+    import networkx as nx
+
+    from lantern.graph.groups import DEFAULT_RESOLUTION
+
+    clock = Clock(queue)
+    started = time.perf_counter()
+    network, truth = make_network(nodes, edges, seed, grouped)
+    queue.put(("generated", time.perf_counter() - started, peak_mib(), len(network.edges)))
+
+    def build() -> nx.Graph:
+        graph = nx.Graph()
+        graph.add_weighted_edges_from((a, b, w) for (a, b), w in network.person_weights().items())
+        for _, _, data in graph.edges(data=True):
+            data["length"] = 1.0 / data["weight"]
+        return graph
+
+    def eigenvector(graph: nx.Graph) -> dict[str, float]:
+        try:
+            return nx.eigenvector_centrality(graph, weight="weight", max_iter=1000)
+        except nx.PowerIterationFailedConvergence:
+            return {}
+
+    started = time.perf_counter()
+    graph = clock.wrap("build", build)()
+    found = clock.wrap("louvain", nx.community.louvain_communities)(
+        graph, weight="weight", resolution=DEFAULT_RESOLUTION, seed=seed)
+    clock.wrap("strength", lambda: dict(graph.degree(weight="weight")))()
+    clock.wrap("betweenness", nx.betweenness_centrality)(graph, k=k, weight="length", seed=seed)
+    clock.wrap("eigenvector", eigenvector)(graph)
+    seconds = time.perf_counter() - started
+    people = sorted(graph.nodes)
+    label = {p: c for c, community in enumerate(found) for p in community}
+    queue.put(("result", seconds, peak_mib(), clock.stages,
+               ari([label[p] for p in people], people, truth),
+               sum(1 for c in found if len(c) >= 2), graph.number_of_nodes()))
+
+
+def measure(target: Any, limit: float, *args: Any) -> dict[str, Any]:
+    """Run target in a spawned process; stop it after limit seconds and keep what it reported."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    out: dict[str, Any] = {"stages": {}, "peak": 0.0, "running": None, "seconds": None}
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            msg = queue.get(timeout=max(1.0, deadline - time.monotonic()))
+        except queue_mod.Empty:
+            if proc.is_alive() and time.monotonic() < deadline:
+                continue
+            proc.terminate()
+            proc.join()
+            out["stopped"] = f"stopped after {limit:.0f}s" if proc.exitcode != 0 else "no result"
+            if out["running"]:
+                out["stopped"] += f" in {out['running']}"
+            return out
+        if msg[0] == "generated":
+            out["generated"], out["peak"], out["edge_objects"] = msg[1], msg[2], msg[3]
+        elif msg[0] == "start":
+            out["running"], out["peak"] = msg[1], max(out["peak"], msg[2])
+        elif msg[0] == "stage":
+            out["stages"][msg[1]] = msg[2]
+            out["peak"], out["running"] = max(out["peak"], msg[3]), None
+        else:
+            _, out["seconds"], out["peak"], out["stages"], out["ari"], out["groups"], out["nodes"] = msg
+            proc.join()
+            return out
+
+
+# ---------------------------------------------------------------- report
+
+def machine() -> str:
+    import igraph
+    import networkx
+
+    cpu = platform.processor() or platform.machine()
+    ram = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")) / 2**20
+        ram = f", {mem:.0f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    return (f"{os.cpu_count()} cores ({cpu}){ram}; python {sys.version.split()[0]} on {platform.system()}; "
+            f"igraph {igraph.__version__}, networkx {networkx.__version__}")
+
+
+STAGES = ("build", "leiden", "louvain", "strength", "betweenness", "eigenvector", "roles")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=100_000)
+    parser.add_argument("--edges", type=int, default=1_000_000, help="person pairs (igraph edges)")
+    parser.add_argument("--large", action="store_true", help=f"also Lantern at {LARGE[0]:,} / {LARGE[1]:,}")
+    parser.add_argument("--k", type=int, default=100, help="sampled betweenness sources (default 100)")
+    parser.add_argument("--exact-nodes", type=int, default=10_000,
+                        help="largest size timed with exact betweenness (edges in the same ratio)")
+    parser.add_argument("--grouped", type=float, default=0.5, help="share of people in planted groups")
+    parser.add_argument("--limit", type=float, default=900, help="seconds before a measurement is stopped")
+    parser.add_argument("--no-baseline", action="store_true", help="skip networkx")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    print(machine())
+    ratio = args.edges / args.nodes
+    exact_n = min(args.exact_nodes, args.nodes)
+    plan: list[tuple[str, int, int, Any, int | None]] = []
+    plan.append(("Lantern, exact betweenness", exact_n, round(exact_n * ratio), run_lantern, None))
+    if args.nodes > exact_n:
+        plan.append((f"Lantern, betweenness k={args.k}", args.nodes, args.edges, run_lantern, args.k))
+    if not args.no_baseline:
+        plan.append((f"networkx, betweenness k={args.k}", args.nodes, args.edges, run_networkx, args.k))
+    if args.large:
+        plan.append((f"Lantern, betweenness k={args.k}", *LARGE, run_lantern, args.k))
+    print(f"planted groups of 3-12 over {args.grouped:.0%} of people; random background of single calls; "
+          f"seed {args.seed}; each measurement stopped after {args.limit:.0f}s")
+
+    rows: list[dict[str, Any]] = []
+    for method, nodes, edges, target, k in plan:
+        r = measure(target, args.limit, nodes, edges, args.seed, args.grouped, k)
+        r.update(method=method, n=nodes, m=edges, k=k)
+        rows.append(r)
+        gen = f"generated in {r['generated']:.1f}s ({r['edge_objects']:,} Edge objects)" \
+            if "generated" in r else "not generated"
+        stages = ", ".join(f"{s} {r['stages'][s]:.1f}s" for s in STAGES if s in r["stages"])
+        tail = (f"total {r['seconds']:.1f}s, peak {r['peak']:.0f} MiB, ARI {r['ari']:.3f}, "
+                f"{r['groups']:,} groups of 2+" if r.get("seconds") is not None
+                else f"{r.get('stopped', 'stopped')}; peak so far {r['peak']:.0f} MiB")
+        print(f"\n{method} on {nodes:,} nodes / {edges:,} edges: {gen}\n  {stages}\n  {tail}")
+        if k and "betweenness" in r["stages"]:
+            r["extrapolated"] = r["stages"]["betweenness"] * nodes / k
+            print(f"  exact betweenness extrapolated: {r['extrapolated']:,.0f}s "
+                  f"({r['extrapolated'] / 3600:.1f} h) = sampled time x {nodes:,} / {k}")
+
+    base = next((r for r in rows if r["method"].startswith("networkx") and r.get("seconds")), None)
+    same = next((r for r in rows if base and r["method"].startswith("Lantern") and r["n"] == base["n"]
+                 and r.get("seconds")), None)
+    if base and same:
+        print("\nLantern / networkx, same graph, same k: "
+              + ", ".join(f"{a} {same['stages'][a] / base['stages'][b]:.3f}x"
+                          for a, b in (("build", "build"), ("leiden", "louvain"), ("strength", "strength"),
+                                       ("betweenness", "betweenness"), ("eigenvector", "eigenvector")))
+              + f"; total {same['seconds'] / base['seconds']:.3f}x")
+
+    print("\n| nodes | edges | method | build s | communities s | strength s | betweenness s | "
+          "exact betweenness s (extrapolated) | eigenvector s | roles s | total s | vs networkx | "
+          "peak MiB | ARI |")
+    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        st = r["stages"]
+
+        def cell(name: str, st: dict[str, float] = st) -> str:
+            return f"{st[name]:.1f}" if name in st else "-"
+
+        communities = cell("leiden") if "leiden" in st else cell("louvain")
+        extra = f"{r['extrapolated']:,.0f}" if "extrapolated" in r else ("measured" if r["k"] is None else "-")
+        done = r.get("seconds") is not None
+        total = f"{r['seconds']:.1f}" if done else r.get("stopped", "stopped")
+        vs = f"{r['seconds'] / base['seconds']:.2f}x" if done and base and r is not base and r["n"] == base["n"] \
+            else ""
+        ari_cell = f"{r['ari']:.3f}" if done else "-"
+        print(f"| {r['n']:,} | {r['m']:,} | {r['method']} | {cell('build')} | {communities} | "
+              f"{cell('strength')} | {cell('betweenness')} | {extra} | {cell('eigenvector')} | "
+              f"{cell('roles')} | {total} | {vs} | {r['peak']:.0f} | {ari_cell} |")
+
+
+if __name__ == "__main__":
+    main()
