@@ -209,13 +209,14 @@ def measure(target: Any, limit: float, *args: Any) -> dict[str, Any]:
     deadline = time.monotonic() + limit
     while True:
         try:
-            msg = queue.get(timeout=max(1.0, deadline - time.monotonic()))
+            msg = queue.get(timeout=5)
         except queue_mod.Empty:
-            if proc.is_alive() and time.monotonic() < deadline:
+            alive = proc.is_alive()
+            if alive and time.monotonic() < deadline:
                 continue
             proc.terminate()
             proc.join()
-            out["stopped"] = f"stopped after {limit:.0f}s" if proc.exitcode != 0 else "no result"
+            out["stopped"] = f"stopped after {limit:.0f}s" if alive else f"died (exit code {proc.exitcode})"
             if out["running"]:
                 out["stopped"] += f" in {out['running']}"
             return out

@@ -138,7 +138,7 @@ def test_network_exports_open_in_other_tools_and_hide_victims(demo, tmp_path):
 
     base = ["--db", str(demo / "lantern.db"), "--user", "lead"]
     files = {}
-    for fmt in ("graphml", "gexf", "cytoscape", "nodes-csv", "edges-csv"):
+    for fmt in ("graphml", "gexf", "cytoscape", "nodes-csv", "edges-csv", "ftm"):
         files[fmt] = tmp_path / f"network.{fmt}"
         result = runner.invoke(app, [*base, "export", "-f", fmt, "-o", str(files[fmt]), "--recipient", "t"])
         assert result.exit_code == 0, result.output
@@ -154,6 +154,13 @@ def test_network_exports_open_in_other_tools_and_hide_victims(demo, tmp_path):
     with files["nodes-csv"].open() as fh:
         rows = list(csv.DictReader(fh))
     assert {r["id"] for r in rows} == set(graph.nodes)
+    from followthemoney import model
+
+    proxies = [model.get_proxy(json.loads(line)) for line in files["ftm"].read_text().splitlines()]
+    people = {p.id for p in proxies if p.schema.name == "Person"}
+    ties = [p for p in proxies if p.schema.name == "Associate"]
+    assert len(people) == graph.number_of_nodes() and len(ties) == len(cyto["edges"])
+    assert all(set(t.get("person")) <= people and set(t.get("associate")) <= people for t in ties)
 
 
 def test_charts_of_a_group_and_an_ego_network(demo, tmp_path):

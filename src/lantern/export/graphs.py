@@ -99,3 +99,33 @@ def edges_csv(view: NetworkView, out: TextIO) -> int:
         writer.writerow([edge["entity_a"], edge["entity_b"], *(neutralise(_text(edge[f])) for f in EDGE_FIELDS),
                          " ".join(str(r) for r in edge["evidence"])])
     return len(view.edges)
+
+
+def ftm(view: NetworkView, out: TextIO) -> int:
+    """FollowTheMoney entities (JSON lines): a Person per node, an Associate per tie."""
+    from followthemoney import model  # imported lazily: it is large and only this format needs it
+
+    ids: dict[str, str] = {}
+    n = 0
+    for node in view.nodes:
+        person = model.make_entity("Person")
+        person.make_id("lantern", node["id"])
+        person.add("name", node["label"])
+        person.add("description", f"Lantern {node['id']}; group {node['group'] or '-'}; role {node['role'] or '-'}"
+                   + ("; victim (pseudonymised)" if node["victim"] else ""))
+        ids[node["id"]] = str(person.id)
+        out.write(json.dumps(person.to_dict(), ensure_ascii=False) + "\n")
+        n += 1
+    for edge in view.edges:
+        tie = model.make_entity("Associate")
+        tie.make_id("lantern", edge["entity_a"], edge["entity_b"], edge["type"])
+        tie.add("person", ids[edge["entity_a"]])
+        tie.add("associate", ids[edge["entity_b"]])
+        tie.add("relationship", edge["type"])
+        tie.add("startDate", (edge["first_seen"] or "")[:10] or None)
+        tie.add("endDate", (edge["last_seen"] or "")[:10] or None)
+        tie.add("summary", f"{edge['count']} x {edge['type']}; Lantern records "
+                + ", ".join(str(r) for r in edge["evidence"]))
+        out.write(json.dumps(tie.to_dict(), ensure_ascii=False) + "\n")
+        n += 1
+    return n

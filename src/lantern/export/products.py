@@ -97,6 +97,7 @@ WRITERS: dict[str, Callable[[TextIO, Connection, int, Pseudonymiser | None], tup
     "graphml": _network_writer(graphs.graphml),
     "gexf": _network_writer(graphs.gexf),
     "cytoscape": _network_writer(graphs.cytoscape),
+    "ftm": _network_writer(graphs.ftm),
     "nodes-csv": _network_writer(graphs.nodes_csv),
     "edges-csv": _network_writer(graphs.edges_csv),
 }
