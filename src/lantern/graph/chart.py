@@ -11,24 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import igraph
-import matplotlib
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, selectable
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from lantern.errors import LanternError  # noqa: E402
-from lantern.graph.view import NetworkView  # noqa: E402
+from lantern.errors import LanternError
+from lantern.graph.view import NetworkView
+from lantern.plotting import check_path, plt, save
 
 MARKERS = {"organiser": "*", "broker": "s"}
 MAX_LABELS = 40
 
 
 def draw(view: NetworkView, keep: set[str], title: str, path: Path, seed: int = 1) -> Path:
-    if path.suffix.lower() not in (".png", ".svg"):
-        raise LanternError(f"chart file must end in .png or .svg: {path.name}")
+    check_path(path)
     nodes = [n for n in view.nodes if n["id"] in keep]
     if not nodes:
         raise LanternError("nothing to draw: no such group or person in the network")
@@ -62,15 +56,7 @@ def draw(view: NetworkView, keep: set[str], title: str, path: Path, seed: int = 
               Line2D([], [], marker="o", color="#1565c0", linestyle="", markersize=8, label="person"),
               Line2D([], [], marker="o", color="#c62828", linestyle="", markersize=8, label="victim")]
     ax.legend(handles=legend, loc="lower right", fontsize=8, frameon=False)
-    fig.text(0.01, 0.01, "OFFICIAL-SENSITIVE", fontsize=8, color="#555555")
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=150)
-    except OSError as exc:
-        raise LanternError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def _seed(n: int, seed: int) -> list[tuple[float, float]]:

@@ -8,22 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, selectable
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from lantern.errors import LanternError  # noqa: E402
-from lantern.resolve.explain import Explanation  # noqa: E402
-
-FORMATS = (".png", ".svg")
+from lantern.plotting import check_path, plt, save
+from lantern.resolve.explain import Explanation
 
 
 def waterfall(found: Explanation, path: Path) -> Path:
-    if path.suffix.lower() not in FORMATS:
-        raise LanternError(f"chart file must end in {' or '.join(FORMATS)}: {path.name}")
+    check_path(path)
     labels = ["prior"] + [f"{s.comparison}: {s.level}" for s in found.steps] + ["match weight"]
     deltas = [found.prior_weight] + [s.weight for s in found.steps]
     starts, running = [], 0.0
@@ -46,11 +36,4 @@ def waterfall(found: Explanation, path: Path) -> Path:
     verdict = "held as the same person" if found.same_entity else "held as different people"
     ax.set_title(f"Records {found.a} and {found.b}: probability {found.match_probability:.3f}, {verdict}",
                  fontsize=10)
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=150)
-    except OSError as exc:
-        raise LanternError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save(fig, path)
