@@ -173,7 +173,7 @@ def settings(prior: float = 0.0001) -> SettingsCreator:
         comparisons=[_name(), _dob(), _phones(), _place(), _gender()],
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
         retain_intermediate_calculation_columns=True,
-        retain_matching_columns=True,
+        retain_matching_columns=False,  # explain reads the values from the store; pairs stay small
         additional_columns_to_retain=["source_key"],
     )
 
