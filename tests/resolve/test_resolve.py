@@ -79,6 +79,7 @@ def test_explanations_add_up(demo):
         found = explain(conn, 1, row[0], row[1])
     ws.dispose()
     assert found.same_entity
+    assert all(step.level and step.level != "None" for step in found.steps)  # every level named
     assert found.prior_weight + sum(s.weight for s in found.steps) == pytest.approx(found.match_weight, abs=0.01)
     chart = demo / "waterfall.svg"
     shown = cli(demo, "explain", str(row[0]), str(row[1]), "--chart", str(chart)).output

@@ -34,6 +34,10 @@ from lantern.errors import LanternError
 from lantern.resolve import spark as spark_engine
 
 ALGORITHM_VERSION = "lantern-people-v1"
+COMPARISON_NAMES = ("name", "dob", "phones", "address", "gender")
+# The columns of a scored pair that Lantern keeps (all names come from Splink's settings).
+PAIR_COLUMNS = ("unique_id_l", "unique_id_r", "match_weight", "match_probability",
+                *(f"gamma_{c}" for c in COMPARISON_NAMES), *(f"mw_{c}" for c in COMPARISON_NAMES))
 # Pairs scored below this are not kept at all; clustering uses its own, higher threshold.
 KEEP_PAIRS_ABOVE = 0.2
 FEATURE_COLUMNS = ("unique_id", "source_key", "forename", "surname", "forename_canonical",
@@ -173,7 +177,7 @@ def settings(prior: float = 0.0001) -> SettingsCreator:
         comparisons=[_name(), _dob(), _phones(), _place(), _gender()],
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
         retain_intermediate_calculation_columns=True,
-        retain_matching_columns=False,  # explain reads the values from the store; pairs stay small
+        retain_matching_columns=True,  # Splink emits the gamma (level) columns only with them
         additional_columns_to_retain=["source_key"],
     )
 
@@ -273,8 +277,12 @@ def score(rows: list[dict[str, Any]], *, seed: int = 1, u_pairs: float | None = 
         linker, close = _train(rows, seed=seed, u_pairs=u_pairs, engine=engine)
     try:
         predictions = linker.inference.predict(threshold_match_probability=KEEP_PAIRS_ABOVE)
-        pairs = sorted(predictions.as_record_list(),
-                       key=lambda p: (int(p["unique_id_l"]), int(p["unique_id_r"])))
+        # Only ids, weights and levels come back into Python: explain reads values from the store.
+        # A comparison Splink found constant in this data can be missing from its output.
+        present = {c.strip('"`') for c in predictions.columns_escaped}
+        wanted = ", ".join(c for c in PAIR_COLUMNS if c in present)
+        selected = linker.misc.query_sql(f"SELECT {wanted} FROM {predictions.physical_name}")  # type: ignore[no-untyped-call]  # noqa: S608, E501
+        pairs = sorted(selected.as_record_list(), key=lambda p: (int(p["unique_id_l"]), int(p["unique_id_r"])))
         trained = linker.misc.save_model_to_json()
     finally:
         close()

@@ -29,7 +29,7 @@ from lantern.store.workspace import inserted_id
 DEFAULT_THRESHOLD = 0.9
 DECISIONS = ("same", "different", "unsure")
 ENGINES = ("duckdb", "spark")
-COMPARISONS = ("name", "dob", "phones", "address", "gender")
+COMPARISONS = model.COMPARISON_NAMES
 runs, clusters_t, pairs_t, judged = (tables.resolution_runs, tables.resolution_clusters,
                                      tables.resolution_pairs, tables.judgements)
 
