@@ -235,3 +235,16 @@ def test_group_profile_links_between_groups_and_victims_of_several_suspects(demo
     several = runner.invoke(app, [*base, "victims", "--min-suspects", "2"])
     assert several.exit_code == 0 and "[victim " in several.output
     assert runner.invoke(app, [*base, "group", "G999"]).exit_code == 1
+
+
+def test_large_networks_estimate_betweenness_from_a_sample(monkeypatch):
+    from lantern.graph import groups
+
+    network = _random_network(random.Random(SEED))
+    exact = {m.entity_id: m.betweenness for m in find_groups(network, seed=3)}
+    monkeypatch.setattr(groups, "EXACT_BETWEENNESS_NODES", 1)
+    monkeypatch.setattr(groups, "BETWEENNESS_SAMPLE", len({p for key in network.edges for p in key[:2]}))
+    sampled = {m.entity_id: m.betweenness for m in find_groups(network, seed=3)}
+    # Sampling every source is the exact computation: the estimate must agree with it.
+    assert sampled.keys() == exact.keys()
+    assert all(sampled[k] == pytest.approx(exact[k]) for k in exact)

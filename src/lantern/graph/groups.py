@@ -22,6 +22,8 @@ from lantern.graph.build import Network
 # Measured on the demo scenario's planted groups: ARI 0.72 at 0.5, 0.88 at 1.0, 0.98 at 2.0 and 4.0.
 DEFAULT_RESOLUTION = 2.0
 MIN_GROUP = 2
+EXACT_BETWEENNESS_NODES = 20_000
+BETWEENNESS_SAMPLE = 500
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,19 @@ def to_igraph(network: Network) -> tuple[igraph.Graph, list[str]]:
     return graph, people
 
 
+def _betweenness(graph: igraph.Graph, seed: int) -> list[float]:
+    """Weighted betweenness (a strong tie is a short one): exact up to EXACT_BETWEENNESS_NODES,
+    above that estimated from a seeded sample of sources and scaled up (exact is O(nm):
+    hours at 100,000 people; see bench/network.py)."""
+    lengths = [1.0 / w for w in graph.es["weight"]]
+    n = graph.vcount()
+    if n <= EXACT_BETWEENNESS_NODES:
+        return list(graph.betweenness(weights=lengths))
+    sources = random.Random(seed).sample(range(n), BETWEENNESS_SAMPLE)
+    sampled = graph.betweenness(weights=lengths, sources=sources)
+    return [value * n / BETWEENNESS_SAMPLE for value in sampled]
+
+
 def find_groups(network: Network, *, resolution: float = DEFAULT_RESOLUTION, seed: int = 1) -> list[Member]:
     graph, people = to_igraph(network)
     if graph.vcount() == 0:
@@ -54,22 +69,22 @@ def find_groups(network: Network, *, resolution: float = DEFAULT_RESOLUTION, see
     communities = graph.community_leiden(objective_function="modularity", weights="weight",
                                          resolution=resolution, n_iterations=-1)
     strength = graph.strength(weights="weight")
-    # Betweenness treats weights as distances: a strong tie is a short one.
-    betweenness = graph.betweenness(weights=[1.0 / w for w in graph.es["weight"]])
+    betweenness = _betweenness(graph, seed)
     with warnings.catch_warnings():  # a network of separate groups is disconnected by nature
         warnings.simplefilter("ignore", RuntimeWarning)
         eigen = graph.eigenvector_centrality(weights="weight", scale=True)
     order = sorted(range(len(people)), key=lambda i: (-strength[i], -betweenness[i], people[i]))
     rank = {i: r + 1 for r, i in enumerate(order)}
     membership = communities.membership
-    sizes: dict[int, int] = defaultdict(int)
-    for label in membership:
-        sizes[label] += 1
-    kept = sorted((label for label, n in sizes.items() if n >= MIN_GROUP), key=lambda label: -sizes[label])
+    by_label: dict[int, list[int]] = defaultdict(list)
+    for vertex, label in enumerate(membership):
+        by_label[label].append(vertex)
+    kept = sorted((label for label, vs in by_label.items() if len(vs) >= MIN_GROUP),
+                  key=lambda label: -len(by_label[label]))
     group_name = {label: f"G{n + 1:03d}" for n, label in enumerate(kept)}
     members: list[Member] = []
     for label in kept:
-        inside = [i for i, m in enumerate(membership) if m == label]
+        inside = by_label[label]
         organiser = max(inside, key=lambda i: (strength[i], eigen[i]))
         for i in inside:
             outside_ties = sum(1 for j in graph.neighbors(i) if membership[j] != label)
