@@ -20,6 +20,7 @@ from lantern.security import cases as case_admin
 from lantern.security import identity, retention
 from lantern.security.policy import ROLES, AccessDenied, Permission, require_case, visible_cases
 from lantern.store import tables
+from lantern.store.workspace import utcnow
 
 user_app = typer.Typer(help="Workbench users: add, disable, issue tokens, list.", no_args_is_help=True)
 case_app = typer.Typer(help="Cases (compartments): create, grant, close, hold, retention.",
@@ -213,7 +214,7 @@ def case_review(
         if decision == "dispose" and ref.legal_hold:
             raise AccessDenied(f"case {case!r} is under legal hold ({ref.legal_hold}): disposal refused")
         retention.record_decision(conn, ref.id, decision, rationale, session.actor.username, when,
-                                  case_admin.now())
+                                  utcnow())
         note.objects = [f"case:{ref.id}"]
         note.detail = {"decision": decision, "next_review": next_review}
         if decision == "dispose":

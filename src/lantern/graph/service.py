@@ -6,7 +6,6 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -16,7 +15,7 @@ from lantern.graph.build import ALGORITHM_VERSION, Window, build_network
 from lantern.graph.groups import DEFAULT_RESOLUTION, Member, find_groups
 from lantern.store import tables
 from lantern.store.bulk import bulk_insert
-from lantern.store.workspace import inserted_id
+from lantern.store.workspace import inserted_id, utcnow
 
 runs, edges_t, groups_t = tables.network_runs, tables.network_edges, tables.network_groups
 
@@ -49,7 +48,7 @@ def build_and_store(conn: Connection, case_id: int, user: str, *, resolution: fl
         case_id=case_id, resolution_run_id=resolution_run, algorithm_version=ALGORITHM_VERSION,
         params_json=json.dumps({"resolution": resolution, "seed": seed, "leiden": "modularity",
                                 "from": window.start, "to": window.end}),
-        stats_json=json.dumps(stats), run_by=user, created_at=datetime.now(UTC).replace(tzinfo=None))))
+        stats_json=json.dumps(stats), run_by=user, created_at=utcnow())))
     bulk_insert(conn, edges_t, ("run_id", "entity_a", "entity_b", "type", "count", "weight", "first_seen",
                                 "last_seen", "evidence_json"),
                 [(run_id, e.a, e.b, e.type, e.count, e.weight, e.first, e.last, json.dumps(e.evidence))

@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -24,7 +24,7 @@ from lantern.resolve.cluster import Clusters, cluster
 from lantern.resolve.features import PersonRecord, person_records
 from lantern.store import tables
 from lantern.store.bulk import bulk_insert
-from lantern.store.workspace import inserted_id
+from lantern.store.workspace import inserted_id, utcnow
 
 DEFAULT_THRESHOLD = 0.9
 DECISIONS = ("same", "different", "unsure")
@@ -42,10 +42,6 @@ class RunSummary:
     pairs: int
     held: int
     seconds: float
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def latest_judgements(conn: Connection, case_id: int) -> dict[tuple[int, int], str]:
@@ -88,7 +84,7 @@ def _store_run(conn: Connection, case_id: int, user: str, *, engine: str, thresh
     run_id = inserted_id(conn.execute(insert(runs).values(
         case_id=case_id, schema="Person", algorithm_version=model.ALGORITHM_VERSION, engine=engine,
         threshold=threshold, pairs_run_id=pairs_run_id, model_json=json.dumps(model_json),
-        stats_json=json.dumps(stats), run_by=user, started_at=started, finished_at=_now())))
+        stats_json=json.dumps(stats), run_by=user, started_at=started, finished_at=utcnow())))
     bulk_insert(conn, clusters_t, ("run_id", "record_id", "entity_id"),
                 [(run_id, record, entity) for record, entity in result.entity_of.items()])
     return run_id
@@ -101,7 +97,7 @@ def resolve_people(conn: Connection, case_id: int, user: str, *, engine: str = "
         raise LanternError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if not 0.0 < threshold < 1.0:
         raise LanternError("--threshold must be a probability between 0 and 1")
-    started, clock = _now(), time.perf_counter()
+    started, clock = utcnow(), time.perf_counter()
     records = list(person_records(conn, case_id))
     if len(records) < 2:
         raise LanternError("the case holds fewer than two Person records: nothing to resolve")
@@ -128,7 +124,7 @@ def resolve_all_objects(conn: Connection, case_id: int, user: str) -> list[objec
     """A deterministic run for each object and place type present in the case."""
     done = []
     for schema in objects.OBJECT_SCHEMAS:
-        started = _now()
+        started = utcnow()
         entity_of_record = objects.resolve_objects(conn, case_id, schema)
         if not entity_of_record:
             continue
@@ -138,7 +134,7 @@ def resolve_all_objects(conn: Connection, case_id: int, user: str) -> list[objec
             engine="deterministic", threshold=1.0, model_json=json.dumps({"keys": objects.KEYS.get(
                 schema, ["postcode", "address"])}), stats_json=json.dumps(
                 {"records": len(entity_of_record), "entities": entities}),
-            run_by=user, started_at=started, finished_at=_now())))
+            run_by=user, started_at=started, finished_at=utcnow())))
         bulk_insert(conn, clusters_t, ("run_id", "record_id", "entity_id"),
                     [(run_id, record, entity) for record, entity in entity_of_record.items()])
         done.append(objects.ObjectRun(schema, len(entity_of_record), entities))
@@ -179,8 +175,8 @@ def record_judgement(conn: Connection, case_id: int, a: int, b: int, decision: s
         raise LanternError(f"no Person record {', '.join(missing)} in this case")
     run = latest_run(conn, case_id)
     conn.execute(insert(judged).values(case_id=case_id, record_a=min(a, b), record_b=max(a, b),
-                                       decision=decision, reason=reason.strip(), username=user, at=_now()))
-    started, clock = _now(), time.perf_counter()
+                                       decision=decision, reason=reason.strip(), username=user, at=utcnow()))
+    started, clock = utcnow(), time.perf_counter()
     records = list(person_records(conn, case_id))
     result = _cluster(records, scored_pairs(conn, run.pairs_run_id), run.threshold,
                       latest_judgements(conn, case_id))

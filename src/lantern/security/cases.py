@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -11,13 +11,9 @@ from lantern.security.identity import add_user, user_id
 from lantern.security.policy import ROLES
 from lantern.security.retention import RetentionPolicy
 from lantern.store import DEFAULT_CASE, tables
-from lantern.store.workspace import inserted_id
+from lantern.store.workspace import inserted_id, utcnow
 
 c, g = tables.cases, tables.case_grants
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def create_case(
@@ -33,7 +29,7 @@ def create_case(
     if conn.scalar(select(c.c.id).where(c.c.name == name)) is not None:
         raise LanternError(f"a case named {name!r} already exists")
     policy = policy or RetentionPolicy.load()
-    created = now()
+    created = utcnow()
     result = conn.execute(
         insert(c).values(
             name=name,
@@ -60,13 +56,13 @@ def grant(
     elevated: bool = False,
 ) -> int:
     """Need-to-know access; ``elevated`` (break-glass) lets it read whatever the user's roles."""
-    expires = now() + timedelta(hours=hours) if hours else None
+    expires = utcnow() + timedelta(hours=hours) if hours else None
     result = conn.execute(
         insert(g).values(
             case_id=case_id,
             user_id=to_user_id,
             granted_by=by,
-            granted_at=now(),
+            granted_at=utcnow(),
             expires_at=expires,
             reason=reason,
             elevated=elevated,
@@ -80,7 +76,7 @@ def revoke(conn: Connection, case_id: int, from_user_id: int, by: str) -> int:
         conn.execute(
             update(g)
             .where(g.c.case_id == case_id, g.c.user_id == from_user_id, g.c.revoked_at.is_(None))
-            .values(revoked_at=now(), revoked_by=by)
+            .values(revoked_at=utcnow(), revoked_by=by)
         ).rowcount
     )
 
@@ -110,7 +106,7 @@ def bootstrap(conn: Connection, username: str, os_user: str) -> bool:
     conn.execute(
         update(c)
         .where(c.c.id == case_id)
-        .values(created_by=username, review_date=policy.review_date(None, now().date()))
+        .values(created_by=username, review_date=policy.review_date(None, utcnow().date()))
     )
     grant(conn, case_id, user_id(conn, username), "lantern init", reason="creator")
     return True

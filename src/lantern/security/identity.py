@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,14 +19,10 @@ from sqlalchemy import Connection, insert, select, update
 from lantern.errors import LanternError
 from lantern.security.policy import ROLES, AccessDenied, Actor
 from lantern.store import tables
-from lantern.store.workspace import inserted_id
+from lantern.store.workspace import inserted_id, utcnow
 
 _hasher = PasswordHasher()
 u = tables.users
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def hash_password(password: str) -> str:
@@ -73,7 +68,7 @@ def add_user(
             roles=",".join(parse_roles(roles)),
             password_hash=hash_password(password) if password else None,
             os_user=os_user,
-            created_at=_now(),
+            created_at=utcnow(),
             created_by=created_by,
         )
     )
@@ -97,7 +92,7 @@ def disable_user(conn: Connection, username: str) -> None:
     changed = conn.execute(
         update(u)
         .where(u.c.username == username, u.c.disabled_at.is_(None))
-        .values(disabled_at=_now(), token_hash=None)
+        .values(disabled_at=utcnow(), token_hash=None)
     ).rowcount
     if not changed:
         raise LanternError(f"no enabled user {username!r}")

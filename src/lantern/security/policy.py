@@ -9,13 +9,14 @@ reveals that a compartment exists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
 from lantern.errors import LanternError
 from lantern.store import tables
+from lantern.store.workspace import utcnow
 
 
 class Permission(StrEnum):
@@ -99,10 +100,6 @@ def require_permission(actor: Actor, permission: Permission) -> None:
         raise AccessDenied(f"{actor.username} lacks the permission {permission.value}")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def active_grant_clause(actor: Actor, now: datetime) -> ColumnElement[bool]:
     g = tables.case_grants
     return and_(
@@ -124,7 +121,7 @@ def require_case(conn: Connection, actor: Actor, case: str, permission: Permissi
         raise not_found(case)
     grant = conn.execute(
         select(g.c.id, g.c.elevated)
-        .where(g.c.case_id == row.id, active_grant_clause(actor, _now()))
+        .where(g.c.case_id == row.id, active_grant_clause(actor, utcnow()))
         .order_by(g.c.elevated)
     ).first()
     cross_case_read = permission in (Permission.READ, Permission.EXPORT) and actor.can(
@@ -147,7 +144,7 @@ def visible_cases(conn: Connection, actor: Actor) -> list[CaseRef]:
     c, g = tables.cases, tables.case_grants
     query = select(c.c.id, c.c.name, c.c.status, c.c.legal_hold).order_by(c.c.name)
     if not actor.can(Permission.CROSS_CASE):
-        granted = select(g.c.case_id).where(active_grant_clause(actor, _now()))
+        granted = select(g.c.case_id).where(active_grant_clause(actor, utcnow()))
         query = query.where(c.c.id.in_(granted))
     return [
         CaseRef(int(r.id), str(r.name), str(r.status), r.legal_hold) for r in conn.execute(query)

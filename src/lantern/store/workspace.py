@@ -55,7 +55,8 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
+    """Now, in UTC, without a zone: how every timestamp is stored on both backends."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -107,7 +108,7 @@ class Workspace:
             ):
                 conn.execute(
                     insert(tables.cases).values(
-                        name=DEFAULT_CASE, status="open", created_at=_utcnow()
+                        name=DEFAULT_CASE, status="open", created_at=utcnow()
                     )
                 )
         return created
@@ -168,10 +169,6 @@ class Workspace:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def utcnow() -> datetime:
-    return _utcnow()
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
