@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import random
-import time
 from collections.abc import Sequence
 
 import pytest
@@ -372,13 +371,10 @@ def test_an_altered_chain_value_alone_is_found() -> None:
     assert found is not None and found.kind == "chain" and found.index == 7
 
 
-# --- speed ------------------------------------------------------------------------------------
+# --- size -------------------------------------------------------------------------------------
 
 
-def test_root_of_a_million_leaves_takes_seconds() -> None:
+def test_root_of_a_million_leaves_agrees_with_the_tree() -> None:
+    # Speed is measured in bench/audit.py (verify over 1M events), not asserted here.
     leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(1_000_000)]
-    start = time.perf_counter()
-    m.root(leaves)
-    elapsed = time.perf_counter() - start
-    print(f"root() over 1M leaves: {elapsed:.2f}s")
-    assert elapsed < 10  # about 0.6 s on a developer machine; generous for slow CI
+    assert m.root(leaves) == m.MerkleTree(leaves).root()
