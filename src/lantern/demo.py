@@ -51,6 +51,7 @@ def open_demo_workspace(out: Path, settings: Settings) -> Session:
 
 def run_demo(out: Path, settings: Settings) -> None:
     from lantern.cli import ingest_paths, stage_progress
+    from lantern.commands.network import print_groups
     from lantern.synth import generate
 
     started = time.perf_counter()
@@ -91,10 +92,14 @@ def run_demo(out: Path, settings: Settings) -> None:
         net = build_and_store(conn, case.id, session.actor.username)
         note.objects = [f"network:{net.run_id}"]
         note.detail = {"people": net.people, "edges": net.edges, "groups": net.groups}
-    console.print(f"4. Network: {net.people:,} connected people, {net.edges:,} typed ties; {net.groups} groups "
-                  "found (`lantern network` lists them; `lantern export -f groups-csv` writes them)")
+    organised = sum(g.organised_network for g in net.groups_found.values())
+    console.print(f"4. Network: {net.people:,} connected people, {net.edges:,} typed ties; {net.groups} groups found, "
+                  f"{organised} meeting the organised-network definition (`lantern network`, `lantern players`, "
+                  "`lantern group G001`; `lantern export -f groups-csv` writes them)")
+    print_groups(net, 5)
     charts = _group_charts(session, net, out / "charts")
-    console.print(f"   Charts of the {len(charts)} most central groups (victims pseudonymised): "
+    console.print(f"   Charts of the {len(charts)} organised networks with the most central key players "
+                  "(victims pseudonymised): "
                   + ", ".join(str(c) for c in charts))
     console.print("5. What Lantern holds now:")
     render_status(found, session.workspace.display_url, case.name)
@@ -112,10 +117,11 @@ def run_demo(out: Path, settings: Settings) -> None:
 
 
 def _group_charts(session: Session, net: NetworkSummary, folder: Path, count: int = 3) -> list[Path]:
-    """PNG charts of the groups whose best-ranked member ranks highest."""
+    """PNG charts of the organised networks whose best-ranked member ranks highest."""
     best: dict[str, int] = {}
     for member in net.members:
-        best[member.group_id] = min(best.get(member.group_id, member.rank), member.rank)
+        if member.rank and net.groups_found[member.group_id].organised_network:
+            best[member.group_id] = min(best.get(member.group_id, member.rank), member.rank)
     folder.mkdir(parents=True, exist_ok=True)
     drawn = []
     with session.case_action(Permission.EXPORT, "chart", "DISCLOSE") as (conn, case, note):

@@ -18,7 +18,7 @@ SCHEMA = xmlschema.XMLSchema(Path(__file__).with_name("anx_subset.xsd"))
 
 
 def view(labels: list[str]) -> NetworkView:
-    nodes = [{"id": f"P{i}", "label": label, "victim": i == 0, "records": 1, "group": "G001" if i < 3 else "",
+    nodes = [{"id": f"P{i}", "label": label, "victim": i == 0, "child": False, "records": 1, "group": "G001" if i < 3 else "",
               "role": "organiser" if i == 1 else "member", "rank": i + 1} for i, label in enumerate(labels)]
     edges = [{"entity_a": f"P{i}", "entity_b": f"P{i + 1}", "type": "called" if i % 2 else "seen-with",
               "count": i + 1, "weight": 1.0 + i, "first_seen": "2024-01-02", "last_seen": "2024-03-04T21:40:00",

@@ -35,6 +35,7 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "group": ["--case", "secret", "group", "G001"],
         "between": ["--case", "secret", "between", "G001", "G002"],
         "victims": ["--case", "secret", "victims"],
+        "players": ["--case", "secret", "players"],
         "case revoke": ["case", "revoke", "secret", "lead"],
     }
 

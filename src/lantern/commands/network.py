@@ -14,7 +14,7 @@ from lantern.errors import LanternError
 from lantern.graph import query, service
 from lantern.graph.build import Window
 from lantern.graph.chart import draw
-from lantern.graph.groups import DEFAULT_RESOLUTION, Member
+from lantern.graph.groups import DEFAULT_OBJECTIVE, Member
 from lantern.graph.view import network_view
 from lantern.output import console, table_of
 from lantern.security.policy import Permission, require_permission
@@ -23,8 +23,10 @@ from lantern.security.pseudonymise import Pseudonymiser
 
 def network(
     ctx: typer.Context,
-    resolution: Annotated[float, typer.Option(help="Leiden resolution: higher finds smaller groups.")] =
-        DEFAULT_RESOLUTION,
+    objective: Annotated[str, typer.Option(help="Leiden objective: cpm (a density, the same on any size of "
+                                                "graph) or modularity.")] = DEFAULT_OBJECTIVE,
+    resolution: Annotated[float | None, typer.Option(
+        help="Leiden resolution: higher finds smaller, tighter groups (default: cpm 3.0, modularity 2.0).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same groups.")] = 1,
     show: Annotated[int, typer.Option(help="How many groups to list.")] = 10,
     date_from: Annotated[str | None, typer.Option("--from", help="Only ties on or after this date (YYYY-MM-DD).")] = None,
@@ -43,22 +45,56 @@ def network(
     session = session_of(ctx)
     with session.case_action(Permission.WRITE, "network", "COMBINE") as (conn, case, note):
         summary = service.build_and_store(conn, case.id, session.actor.username, resolution=resolution, seed=seed,
-                                          window=Window(date_from, date_to))
+                                          window=Window(date_from, date_to), objective=objective)
         note.objects = [f"network:{summary.run_id}"]
         note.detail = {"people": summary.people, "edges": summary.edges, "groups": summary.groups,
-                       "resolution": resolution, "seed": seed, "from": date_from, "to": date_to}
+                       "objective": objective, "resolution": resolution, "seed": seed, "from": date_from,
+                       "to": date_to}
     types = ", ".join(f"{n:,} {t}" for t, n in sorted(summary.edge_types.items(), key=lambda x: -x[1]))
+    organised = sum(g.organised_network for g in summary.groups_found.values())
     console.print(f"Network: {summary.people:,} connected people, {summary.edges:,} ties ({types}); "
-                  f"{summary.groups} groups of two or more (run #{summary.run_id})")
+                  f"{summary.groups} groups of two or more, {organised} meeting the organised-network definition "
+                  f"(run #{summary.run_id})")
+    print_groups(summary, show)
+
+
+def print_groups(summary: service.NetworkSummary, show: int) -> None:
+    """Groups that meet the organised-network definition first, then by their best key player."""
     by_group: dict[str, list[Member]] = defaultdict(list)
     for member in summary.members:
         by_group[member.group_id].append(member)
-    ranked = sorted(by_group.items(), key=lambda item: min(m.rank for m in item[1]))[:show]
-    console.print(table_of(f"Groups, most central first (showing {len(ranked)} of {summary.groups})",
-                           ("group", "size", "organiser", "key players (rank)"),
-                           ((g, str(len(ms)), next((m.entity_id for m in ms if m.role == "organiser"), ""),
-                             ", ".join(f"{m.entity_id} ({m.rank})" for m in sorted(ms, key=lambda m: m.rank)[:5]))
+
+    def order(item: tuple[str, list[Member]]) -> tuple[bool, int]:
+        details = summary.groups_found[item[0]]
+        return (not details.organised_network, min((m.rank for m in item[1] if m.rank), default=10**9))
+
+    ranked = sorted(by_group.items(), key=order)[:show]
+    console.print(table_of(f"Groups, organised networks first (showing {len(ranked)} of {summary.groups})",
+                           ("group", "people", "not victims", "victims tied", "organised network", "organiser",
+                            "key players (rank)"),
+                           ((g, str(len(ms)), str(summary.groups_found[g].offenders),
+                             str(len(summary.groups_found[g].victims)),
+                             "yes" if summary.groups_found[g].organised_network else "no",
+                             next((m.entity_id for m in ms if m.role == "organiser"), ""),
+                             ", ".join(f"{m.entity_id} ({m.rank})" for m in sorted(
+                                 (m for m in ms if m.rank), key=lambda m: m.rank)[:4]))
                             for g, ms in ranked)))
+
+
+def players(
+    ctx: typer.Context,
+    top: Annotated[int, typer.Option(help="How many key players to list.")] = 20,
+) -> None:
+    """Key players of the latest network: rank, group, role and the reason for the rank."""
+    session = session_of(ctx)
+    with session.case_action(Permission.READ, "players", "CONSULT") as (conn, case, note):
+        found = query.key_players(conn, case.id, top)
+        note.objects = [p for p, *_ in found]
+    console.print(table_of(f"Key players (top {len(found)}): weighted degree, betweenness, eigenvector and "
+                           "brokerage together; children and recorded victims are not ranked",
+                           ("rank", "person", "name", "group", "role", "why"),
+                           ((str(rank), person, name, group, role, reason)
+                            for person, name, group, role, rank, reason in found)))
 
 
 def path(
@@ -146,15 +182,22 @@ def group(
         net = query.load(conn, case.id)
         profile = query.group_profile(conn, case.id, net, group_id)
         pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
-        note.objects = [m for m, _ in profile.members] + [v for v, _ in profile.victims]
+        victims = {v for v, _ in profile.victims}
+        shown = {m: pseudonymiser.token("victim", m) if m in victims else m for m, *_ in profile.members}
+        note.objects = [m for m, *_ in profile.members] + sorted(victims)
     definition = "meets" if profile.organised_network else "does not meet"
-    console.print(f"Group {group_id}: {len(profile.members)} people; {definition} the organised-network "
-                  f"definition (two or more associated people); forces: {', '.join(profile.forces) or 'unknown'}")
-    console.print(table_of("Members", ("person", "role"), profile.members))
+    console.print(f"Group {group_id}: {len(profile.members)} people; {definition} the organised-network definition "
+                  "(two or more associated people, not recorded as victims, with a child victim tied to them); "
+                  f"forces: {', '.join(profile.forces) or 'unknown'}")
+    console.print(table_of("Members (victims pseudonymised)", ("person", "role", "key-player rank", "why"),
+                           ((shown[m], role, str(rank) if rank else "-", reason)
+                            for m, role, rank, reason in profile.members)))
     console.print(table_of("Victims tied to the group (pseudonymised)", ("victim", "tied by"),
                            ((pseudonymiser.token("victim", v), how) for v, how in profile.victims)))
-    if profile.phones:
-        console.print("Phones: " + ", ".join(profile.phones[:20]) + (" ..." if len(profile.phones) > 20 else ""))
+    for label, values in (("Premises where two or more of the group were seen", profile.premises),
+                          ("Vehicles", profile.vehicles), ("Phones", profile.phones)):
+        if values:
+            console.print(f"{label}: " + ", ".join(values[:20]) + (" ..." if len(values) > 20 else ""))
 
 
 def between(

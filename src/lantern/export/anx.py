@@ -53,10 +53,10 @@ def write_anx(view: NetworkView, out: TextIO, marking: str = "OFFICIAL-SENSITIVE
     ET.SubElement(strengths, "Strength", {"Id": "S1", "Name": "Confirmed", "DotStyle": "DotStyleSolid"})
     classes = ET.SubElement(chart, "AttributeClassCollection")
     for n, (name, kind) in enumerate((("Group", "AttText"), ("Role", "AttText"), ("Rank", "AttNumber"),
-                                      ("Victim", "AttFlag"), ("Count", "AttNumber")), start=1):
+                                      ("Victim", "AttFlag"), ("Count", "AttNumber"), ("Child", "AttFlag")), start=1):
         ET.SubElement(classes, "AttributeClass", {"Id": f"AC{n}", "Name": name, "Type": kind,
                                                    "ShowValue": "true", "Visible": "true"})
-    class_id = {"Group": "AC1", "Role": "AC2", "Rank": "AC3", "Victim": "AC4", "Count": "AC5"}
+    class_id = {"Group": "AC1", "Role": "AC2", "Rank": "AC3", "Victim": "AC4", "Count": "AC5", "Child": "AC6"}
     types = ET.SubElement(chart, "EntityTypeCollection")
     for n, (name, icon_file) in enumerate(ICONS.items(), start=1):
         ET.SubElement(types, "EntityType", {"Id": f"ET{n}", "Name": name, "IconFile": icon_file})
@@ -83,7 +83,8 @@ def write_anx(view: NetworkView, out: TextIO, marking: str = "OFFICIAL-SENSITIVE
         ET.SubElement(icon, "IconStyle", style)
         attributes = ET.SubElement(item, "AttributeCollection")
         for name, value in (("Group", node["group"]), ("Role", node["role"]), ("Rank", node["rank"]),
-                            ("Victim", "true" if node["victim"] else "false")):
+                            ("Victim", "true" if node["victim"] else "false"),
+                            ("Child", "true" if node["child"] else "false")):
             if value not in ("", None, 0):
                 ET.SubElement(attributes, "Attribute", {"AttributeClass": name, "AttributeClassReference": class_id[name],
                                                         "Value": _clean(value)})

@@ -13,7 +13,7 @@ from lantern import __version__
 from lantern.export.tabular import neutralise
 from lantern.graph.view import NetworkView
 
-NODE_FIELDS = ("label", "victim", "group", "role", "rank", "records")
+NODE_FIELDS = ("label", "victim", "child", "group", "role", "rank", "records")
 EDGE_FIELDS = ("type", "count", "weight", "first_seen", "last_seen")
 
 
@@ -25,7 +25,7 @@ def graphml(view: NetworkView, out: TextIO) -> int:
     root = ET.Element("graphml", xmlns="http://graphml.graphdrawing.org/xmlns")
     for domain, fields in (("node", NODE_FIELDS), ("edge", EDGE_FIELDS)):
         for name in fields:
-            kind = {"victim": "boolean", "rank": "int", "records": "int", "count": "int",
+            kind = {"victim": "boolean", "child": "boolean", "rank": "int", "records": "int", "count": "int",
                     "weight": "double"}.get(name, "string")
             ET.SubElement(root, "key", {"id": f"{domain}_{name}", "for": domain, "attr.name": name,
                                         "attr.type": kind})
@@ -112,7 +112,8 @@ def ftm(view: NetworkView, out: TextIO) -> int:
         person.make_id("lantern", node["id"])
         person.add("name", node["label"])
         person.add("description", f"Lantern {node['id']}; group {node['group'] or '-'}; role {node['role'] or '-'}"
-                   + ("; victim (pseudonymised)" if node["victim"] else ""))
+                   + ("; victim (pseudonymised)" if node["victim"] else "")
+                   + ("; child (pseudonymised)" if node["child"] and not node["victim"] else ""))
         ids[node["id"]] = str(person.id)
         out.write(json.dumps(person.to_dict(), ensure_ascii=False) + "\n")
         n += 1

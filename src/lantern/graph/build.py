@@ -1,17 +1,19 @@
-"""Build the person network from the store: resolved people joined by typed, evidenced edges.
+"""Build the person network from the store: resolved people joined by typed, evidenced ties.
 
-Edges come from every source of association the store holds: calls and messages between
-the phones people use (by count, first and last contact), being seen together at one
-sighting, co-suspects in one crime, a victim and a suspect in one crime, mentions in one
-intelligence report, and being stopped together. Each edge keeps its type, weight, first and
-last date and the records behind it. Events are one event when they carry one id in one
-source system (a sighting of four people is four rows in the export).
+Ties come from every source of association the store holds: calls and messages between the
+phones people use; one phone used by two people; being seen together at one sighting,
+co-suspects in one crime, a victim and a suspect in one crime, mentions in one intelligence
+report, being stopped or in custody together; one vehicle used by two people on different
+occasions; one home address on two people's records; sightings at the same premises within
+a few days; and family and associate links recorded by a force. Each tie keeps its type,
+weight, first and last date and the records behind it. Events are one event when they carry
+one id in one source system (a sighting of four people is four rows in the export).
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -19,15 +21,25 @@ from itertools import combinations
 from sqlalchemy import Connection, select
 
 from lantern.errors import LanternError
+from lantern.graph.edges import Edge, Network, Window, day_number, tie_key
+from lantern.resolve.objects import keyer
 from lantern.store import tables
 
-ALGORITHM_VERSION = "lantern-network-v1"
+ALGORITHM_VERSION = "lantern-network-v2"
 # A phone used by more people than this is a switchboard or a shared line, not a tie.
 MAX_USERS_PER_PHONE = 5
 # An event with more people than this (a mass stop, a party) says little about any pair.
 MAX_PEOPLE_PER_EVENT = 12
+# A vehicle in more people's records than this is a taxi or a minibus; an address with more
+# residents a hostel, a children's home or a block: neither says two people know each other.
+MAX_USERS_PER_VEHICLE = 6
+MAX_PEOPLE_PER_ADDRESS = 6
+# Two people seen at one premises this many days apart (on different occasions) are tied.
+SAME_PREMISES_DAYS = 7
+# ...unless the premises are so busy in that window that being there says little.
+MAX_VISITORS_IN_WINDOW = 12
 
-# (link type, event schema) -> the edge type between two people sharing such an event
+# (link type, event schema) -> the tie between two people sharing such an event
 EVENT_EDGES = {
     ("subject-of", "Sighting"): "seen-with",
     ("suspect-in", "Crime"): "co-accused",
@@ -35,45 +47,12 @@ EVENT_EDGES = {
     ("subject-of", "Stop"): "stopped-with",
     ("subject-of", "Custody"): "in-custody-with",
 }
-# How strongly one occurrence of each edge type ties two people, for community detection.
-TYPE_WEIGHT = {"called": 1.0, "seen-with": 2.0, "co-accused": 3.0, "victim-suspect": 1.0,
-               "mentioned-with": 1.0, "stopped-with": 2.0, "in-custody-with": 1.5}
-
-
-@dataclass
-class Edge:
-    a: str
-    b: str
-    type: str
-    count: int = 0
-    first: str | None = None
-    last: str | None = None
-    evidence: list[int] = field(default_factory=list)  # record ids, a sample of at most 20
-
-    def add(self, when: str | None, record: int) -> None:
-        self.count += 1
-        if when:
-            self.first = min(self.first or when, when)
-            self.last = max(self.last or when, when)
-        if len(self.evidence) < 20:
-            self.evidence.append(record)
-
-    @property
-    def weight(self) -> float:
-        """Count with diminishing returns: the hundredth call adds less than the second."""
-        return TYPE_WEIGHT[self.type] * (1.0 + math.log2(self.count)) if self.count else 0.0
-
-
-@dataclass
-class Network:
-    people: dict[str, str]  # entity id -> a display name
-    edges: dict[tuple[str, str, str], Edge]
-
-    def person_weights(self) -> dict[tuple[str, str], float]:
-        combined: dict[tuple[str, str], float] = defaultdict(float)
-        for edge in self.edges.values():
-            combined[(edge.a, edge.b)] += edge.weight
-        return dict(combined)
+# Person-to-person links a force records, and relationships that make an associate family.
+PERSON_LINKS = {"associate": "associate", "family": "family", "co-accused": "co-accused"}
+FAMILY_WORDS = frozenset({"mother", "father", "parent", "son", "daughter", "child", "brother", "sister",
+                          "sibling", "cousin", "uncle", "aunt", "nephew", "niece", "grandmother",
+                          "grandfather", "grandparent", "stepfather", "stepmother", "wife", "husband",
+                          "partner", "family"})
 
 
 def _latest_run(conn: Connection, case_id: int, schema: str) -> int | None:
@@ -82,26 +61,40 @@ def _latest_run(conn: Connection, case_id: int, schema: str) -> int | None:
                        .order_by(runs.c.id.desc()).limit(1))
 
 
-def person_entities(conn: Connection, case_id: int) -> dict[int, str]:
-    run = _latest_run(conn, case_id, "Person")
+def entities_of(conn: Connection, case_id: int, schema: str) -> dict[int, str]:
+    """record id -> entity id from the latest resolution of ``schema`` (empty if none)."""
+    run = _latest_run(conn, case_id, schema)
     if run is None:
-        raise LanternError("the network is built over resolved people: run `lantern resolve` first")
+        return {}
     c = tables.resolution_clusters
     return {int(r.record_id): r.entity_id for r in conn.execute(
         select(c.c.record_id, c.c.entity_id).where(c.c.run_id == run))}
 
 
-def _names(conn: Connection, entity_of: dict[int, str]) -> dict[str, str]:
+def person_entities(conn: Connection, case_id: int) -> dict[int, str]:
+    found = entities_of(conn, case_id, "Person")
+    if not found and _latest_run(conn, case_id, "Person") is None:
+        raise LanternError("the network is built over resolved people: run `lantern resolve` first")
+    return found
+
+
+def _values(conn: Connection, records: Iterable[int], props: Iterable[str]) -> dict[int, dict[str, str]]:
     s = tables.statements
+    out: dict[int, dict[str, str]] = defaultdict(dict)
+    wanted = list(records)
+    for start in range(0, len(wanted), 50_000):  # stay under database parameter limits
+        for record, prop, value in conn.execute(select(s.c.record_id, s.c.prop, s.c.value).where(
+                s.c.prop.in_(list(props)), s.c.value.is_not(None),
+                s.c.record_id.in_(wanted[start:start + 50_000]))):
+            out[int(record)].setdefault(prop, value)
+    return out
+
+
+def _names(conn: Connection, entity_of: dict[int, str]) -> dict[str, str]:
     names: dict[str, str] = {}
-    for record, value in conn.execute(select(s.c.record_id, s.c.value).where(
-            s.c.prop == "name", s.c.value.is_not(None), s.c.record_id.in_(list(entity_of)))):
-        names.setdefault(entity_of[int(record)], value)
+    for record, values in _values(conn, entity_of, ("name",)).items():
+        names.setdefault(entity_of[record], values["name"])
     return {entity: names.get(entity, entity) for entity in set(entity_of.values())}
-
-
-def _key(a: str, b: str) -> tuple[str, str]:
-    return (a, b) if a < b else (b, a)
 
 
 def _phone_users(conn: Connection, entity_of: dict[int, str]) -> dict[str, set[str]]:
@@ -124,24 +117,7 @@ def _event_values(conn: Connection, case_id: int, schema: str, props: Iterable[s
     return out
 
 
-@dataclass(frozen=True)
-class Window:
-    """The network as it stood between two dates (ISO; either end may be open)."""
-
-    start: str | None = None
-    end: str | None = None
-
-    def holds(self, when: str | None) -> bool:
-        if self.start is None and self.end is None:
-            return True
-        if not when:
-            return False  # an undated association cannot be placed inside the window
-        day = when[:10]
-        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
-
-
-def _call_edges(conn: Connection, case_id: int, users: dict[str, set[str]],
-                edges: dict[tuple[str, str, str], Edge], window: Window) -> None:
+def _call_edges(conn: Connection, case_id: int, users: dict[str, set[str]], net: Network, window: Window) -> None:
     for schema, ends in (("Call", ("a_number", "b_number")), ("Message", ("sender", "recipient"))):
         for record, values in _event_values(conn, case_id, schema, (*ends, "date")).items():
             callers, called = users.get(values.get(ends[0], "")), users.get(values.get(ends[1], ""))
@@ -150,54 +126,224 @@ def _call_edges(conn: Connection, case_id: int, users: dict[str, set[str]],
             for a in callers:
                 for b in called:
                     if a != b:
-                        key = _key(a, b)
-                        edges.setdefault((*key, "called"), Edge(*key, "called")).add(values.get("date"), record)
+                        net.tie(a, b, "called").add(values.get("date"), record)
 
 
-def _event_edges(conn: Connection, case_id: int, entity_of: dict[int, str],
-                 edges: dict[tuple[str, str, str], Edge], window: Window) -> None:
-    r, lk, s = tables.records, tables.links, tables.statements
+def _shared_phone_edges(conn: Connection, entity_of: dict[int, str], users: dict[str, set[str]],
+                        net: Network, window: Window) -> None:
+    """Two people whose records give one number (undated: left out of a date window)."""
+    if not window.open:
+        return
+    s = tables.statements
+    records: dict[tuple[str, str], int] = {}
+    for record, number in conn.execute(select(s.c.record_id, s.c.value).where(
+            s.c.prop == "phone", s.c.value.is_not(None), s.c.record_id.in_(list(entity_of)))):
+        records.setdefault((number, entity_of[int(record)]), int(record))
+    for number, people in users.items():
+        for a, b in combinations(sorted(people), 2):
+            edge = net.tie(a, b, "shared-phone")
+            edge.add(None, records[(number, a)])
+            edge.evidence.append(records[(number, b)])
+
+
+@dataclass
+class _Event:
+    record: int
+    schema: str
+    when: str | None = None
+    people: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # link type -> people
+    vehicles: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
+
+
+def _events(conn: Connection, case_id: int, entity_of: dict[int, str]) -> dict[tuple[str, str, str], _Event]:
+    """Every event people are linked to, with its date, its vehicles and where it happened."""
+    r, lk = tables.records, tables.links
     event = r.alias("event")
     rows = conn.execute(
-        select(lk.c.type, lk.c.from_record_id, event.c.id, event.c.schema, event.c.namespace,
+        select(lk.c.type, lk.c.from_record_id, lk.c.to_record_id, event.c.id, event.c.schema, event.c.namespace,
                event.c.source_record_id)
         .join(event, event.c.id == lk.c.to_record_id)
-        .where(lk.c.case_id == case_id, lk.c.type.in_(["subject-of", "suspect-in", "victim-in"])))
-    members: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    records_of: dict[tuple[str, str, str], int] = {}
-    for link_type, person_record, event_id, schema, namespace, source_id in rows:
-        person = entity_of.get(int(person_record))
-        if person is None:
-            continue
+        .where(lk.c.case_id == case_id,
+               lk.c.type.in_(["subject-of", "suspect-in", "victim-in", "vehicle-in"])))
+    vehicle_of, place_of = entities_of(conn, case_id, "Vehicle"), entities_of(conn, case_id, "Location")
+    events: dict[tuple[str, str, str], _Event] = {}
+    key_of: dict[int, tuple[str, str, str]] = {}
+    for link_type, from_record, _, event_id, schema, namespace, source_id in rows:
         key = (schema, namespace, source_id or f"record {event_id}")
-        members[key][link_type].add(person)
-        records_of.setdefault(key, int(event_id))
-    dates = {int(rec): value for rec, value in conn.execute(select(s.c.record_id, s.c.value).where(
-        s.c.prop == "date", s.c.record_id.in_(list(records_of.values()))))}
-    for key, by_type in members.items():
-        schema, record = key[0], records_of[key]
-        when = dates.get(record)
-        if not window.holds(when):
+        found = events.setdefault(key, _Event(int(event_id), schema))
+        key_of[int(event_id)] = key
+        if link_type == "vehicle-in":
+            if (vehicle := vehicle_of.get(int(from_record))) is not None:
+                found.vehicles.add(vehicle)
+        elif (person := entity_of.get(int(from_record))) is not None:
+            found.people[link_type].add(person)
+    for event_id, place_record in conn.execute(select(lk.c.from_record_id, lk.c.to_record_id).where(
+            lk.c.case_id == case_id, lk.c.type == "occurred-at")):
+        event_key = key_of.get(int(event_id))
+        if event_key is not None and (place := place_of.get(int(place_record))) is not None:
+            events[event_key].places.add(place)
+    dates = _values(conn, (e.record for e in events.values()), ("date",))
+    for found in events.values():
+        found.when = dates.get(found.record, {}).get("date")
+    return events
+
+
+def _event_edges(events: dict[tuple[str, str, str], _Event], net: Network, window: Window) -> None:
+    for found in events.values():
+        if not window.holds(found.when):
             continue
-        for link_type, people in by_type.items():
-            edge_type = EVENT_EDGES.get((link_type, schema))
+        for link_type, people in found.people.items():
+            edge_type = EVENT_EDGES.get((link_type, found.schema))
             if edge_type and 1 < len(people) <= MAX_PEOPLE_PER_EVENT:
                 for a, b in combinations(sorted(people), 2):
-                    edges.setdefault((a, b, edge_type), Edge(a, b, edge_type)).add(when, record)
-        for victim in by_type.get("victim-in", set()):
-            for suspect in by_type.get("suspect-in", set()):
+                    net.tie(a, b, edge_type).add(found.when, found.record)
+        for victim in found.people.get("victim-in", set()):
+            for suspect in found.people.get("suspect-in", set()):
                 if victim != suspect:
-                    a, b = _key(victim, suspect)
-                    edges.setdefault((a, b, "victim-suspect"), Edge(a, b, "victim-suspect")).add(when, record)
+                    net.tie(victim, suspect, "victim-suspect").add(found.when, found.record)
+
+
+def _everyone(found: _Event) -> set[str]:
+    return set().union(*found.people.values()) if found.people else set()
+
+
+def _vehicle_edges(events: dict[tuple[str, str, str], _Event], net: Network, window: Window,
+                   labels: dict[str, str]) -> None:
+    """People in one vehicle on different occasions; and who each vehicle is tied to."""
+    occasions: dict[str, list[_Event]] = defaultdict(list)
+    for found in events.values():
+        for vehicle in found.vehicles:
+            if window.holds(found.when):
+                occasions[vehicle].append(found)
+    for vehicle, seen in occasions.items():
+        users = set().union(*(_everyone(e) for e in seen))
+        for person in users:
+            net.vehicles.setdefault(person, {})[vehicle] = labels.get(vehicle, vehicle)
+        if len(users) > MAX_USERS_PER_VEHICLE:
+            continue
+        for found in seen:
+            inside = _everyone(found)
+            for a in inside:
+                for b in users - inside:
+                    net.tie(a, b, "shared-vehicle").add(found.when, found.record)
+
+
+def _premises_edges(events: dict[tuple[str, str, str], _Event], net: Network, window: Window,
+                    labels: dict[str, str]) -> None:
+    """People seen at the same premises within SAME_PREMISES_DAYS, on different occasions."""
+    visits: dict[str, list[tuple[int, int, str, _Event]]] = defaultdict(list)
+    for n, found in enumerate(events.values()):
+        day = day_number(found.when)
+        if not found.places or day is None or not window.holds(found.when):
+            continue
+        for place in found.places:
+            for person in _everyone(found):
+                net.premises.setdefault(person, {})[place] = labels.get(place, place)
+                visits[place].append((day, n, person, found))
+    for seen in visits.values():
+        seen.sort(key=lambda v: (v[0], v[1]))
+        start = 0
+        for i, (day, occasion, person, found) in enumerate(seen):
+            while seen[start][0] < day - SAME_PREMISES_DAYS:
+                start += 1
+            nearby = seen[start:i]
+            if len({v[2] for v in nearby}) > MAX_VISITORS_IN_WINDOW:
+                continue
+            for _, other_occasion, other, _ in nearby:
+                if other != person and other_occasion != occasion:
+                    net.tie(person, other, "same-premises").add(found.when, found.record)
+
+
+def _address_edges(conn: Connection, case_id: int, entity_of: dict[int, str], net: Network,
+                   window: Window) -> None:
+    """People whose records give one home address (undated: left out of a date window)."""
+    if not window.open:
+        return
+    key = keyer("Location")
+    residents: dict[str, dict[str, int]] = defaultdict(dict)
+    for record, values in _values(conn, entity_of, ("address", "postcode")).items():
+        if (found := key(values)) is not None:
+            residents[f"location:{found}"].setdefault(entity_of[record], record)
+    lk, place_of = tables.links, entities_of(conn, case_id, "Location")
+    for person_record, place_record in conn.execute(select(lk.c.from_record_id, lk.c.to_record_id).where(
+            lk.c.case_id == case_id, lk.c.type == "lives-at")):
+        person, place = entity_of.get(int(person_record)), place_of.get(int(place_record))
+        if person is not None and place is not None:
+            residents[place].setdefault(person, int(person_record))
+    for people in residents.values():
+        if 1 < len(people) <= MAX_PEOPLE_PER_ADDRESS:
+            for a, b in combinations(sorted(people), 2):
+                edge = net.tie(a, b, "shared-address")
+                if not edge.count:
+                    edge.add(None, people[a])
+                    edge.evidence.append(people[b])
+
+
+def _person_links(conn: Connection, case_id: int, entity_of: dict[int, str], net: Network, window: Window) -> None:
+    """Family, associate and co-accused links a force recorded between two people."""
+    lk = tables.links
+    for link_type, a_record, b_record, properties in conn.execute(
+            select(lk.c.type, lk.c.from_record_id, lk.c.to_record_id, lk.c.properties).where(
+                lk.c.case_id == case_id, lk.c.type.in_(list(PERSON_LINKS)))):
+        a, b = entity_of.get(int(a_record)), entity_of.get(int(b_record))
+        if a is None or b is None or a == b:
+            continue
+        props = json.loads(properties) if properties else {}
+        when = props.get("date")
+        if not window.holds(when):
+            continue
+        kind = PERSON_LINKS[link_type]
+        if kind == "associate" and str(props.get("relationship", "")).casefold() in FAMILY_WORDS:
+            kind = "family"
+        net.tie(a, b, kind).add(when, int(a_record))
+
+
+def _object_labels(conn: Connection, case_id: int) -> dict[str, str]:
+    """A readable label per vehicle (its VRM) and place (its name, or its address)."""
+    labels: dict[str, str] = {}
+    for schema, props in (("Vehicle", ("vrm",)), ("Location", ("name", "address", "postcode"))):
+        entity_of = entities_of(conn, case_id, schema)
+        for record, values in _values(conn, entity_of, props).items():
+            label = values.get("vrm") or values.get("name") or values.get("address") or values.get("postcode")
+            if label:
+                labels.setdefault(entity_of[record], label)
+    return labels
+
+
+def births(conn: Connection, entity_of: dict[int, str]) -> dict[str, int]:
+    """entity -> the most often recorded year of birth."""
+    years: dict[str, Counter[int]] = defaultdict(Counter)
+    for record, values in _values(conn, entity_of, ("dob",)).items():
+        if values["dob"][:4].isdigit():
+            years[entity_of[record]][int(values["dob"][:4])] += 1
+    return {entity: counts.most_common(1)[0][0] for entity, counts in years.items()}
+
+
+def _victims(conn: Connection, case_id: int, entity_of: dict[int, str]) -> set[str]:
+    lk = tables.links
+    return {entity_of[int(r)] for (r,) in conn.execute(select(lk.c.from_record_id).where(
+        lk.c.case_id == case_id, lk.c.type == "victim-in")) if int(r) in entity_of}
 
 
 def build_network(conn: Connection, case_id: int, window: Window | None = None) -> Network:
     entity_of = person_entities(conn, case_id)
-    edges: dict[tuple[str, str, str], Edge] = {}
     window = window or Window()
-    _call_edges(conn, case_id, _phone_users(conn, entity_of), edges, window)
-    _event_edges(conn, case_id, entity_of, edges, window)
-    return Network(_names(conn, entity_of), edges)
+    net = Network(_names(conn, entity_of), {}, victims=_victims(conn, case_id, entity_of),
+                  born=births(conn, entity_of))
+    users = _phone_users(conn, entity_of)
+    _call_edges(conn, case_id, users, net, window)
+    _shared_phone_edges(conn, entity_of, users, net, window)
+    events = _events(conn, case_id, entity_of)
+    labels = _object_labels(conn, case_id)
+    _event_edges(events, net, window)
+    _vehicle_edges(events, net, window, labels)
+    _premises_edges(events, net, window, labels)
+    _address_edges(conn, case_id, entity_of, net, window)
+    _person_links(conn, case_id, entity_of, net, window)
+    net.age_ties()
+    return net
 
 
-__all__ = ["ALGORITHM_VERSION", "Edge", "Network", "Window", "build_network", "person_entities"]
+__all__ = ["ALGORITHM_VERSION", "Edge", "Network", "Window", "births", "build_network", "entities_of", "person_entities",
+           "tie_key"]

@@ -14,7 +14,7 @@ import igraph
 from sqlalchemy import Connection, select
 
 from lantern.errors import LanternError
-from lantern.graph.service import latest_network
+from lantern.graph.service import group_details, latest_network
 from lantern.store import tables
 
 
@@ -91,21 +91,26 @@ def entities_with_link(conn: Connection, case_id: int, link_type: str, run_id: i
 @dataclass(frozen=True)
 class GroupProfile:
     group: str
-    members: list[tuple[str, str]]  # (entity, role)
+    members: list[tuple[str, str, int, str]]  # (entity, role, key-player rank, reason)
     victims: list[tuple[str, str]]  # (entity, how they are tied to the group)
     forces: list[str]
     phones: list[str]
-    organised_network: bool  # two or more associated people (the national definition)
+    vehicles: list[str]
+    premises: list[str]  # where two or more of the group were seen
+    # Two or more associated people, not recorded as victims, with a victim tied to them: the
+    # national definition of an organised network (people involved in or facilitating CSE).
+    organised_network: bool
 
 
 def group_profile(conn: Connection, case_id: int, net: StoredNetwork, group: str) -> GroupProfile:
     g = tables.network_groups
-    members = [(row.entity_id, row.role) for row in conn.execute(
-        select(g.c.entity_id, g.c.role).where(g.c.run_id == net.run_id, g.c.group_id == group).order_by(g.c.rank))]
+    members = [(row.entity_id, row.role, int(row.rank), row.reason) for row in conn.execute(
+        select(g.c.entity_id, g.c.role, g.c.rank, g.c.reason).where(g.c.run_id == net.run_id, g.c.group_id == group)
+        .order_by(g.c.rank == 0, g.c.rank, g.c.entity_id))]
     if not members:
         raise LanternError(f"no group {group!r} in the latest network")
     victims_all = entities_with_link(conn, case_id, "victim-in", net.run_id)
-    inside = {m for m, _ in members}
+    inside = {m for m, *_ in members}
     victims: dict[str, set[str]] = defaultdict(set)
     for member in inside:
         for neighbour in net.graph.neighbors(net.vertex(member)):
@@ -115,8 +120,11 @@ def group_profile(conn: Connection, case_id: int, net: StoredNetwork, group: str
     for member in inside & victims_all:
         victims.setdefault(member, set()).add("member of the group")
     forces, phones = _member_values(conn, net.run_id, inside)
+    details = group_details(conn, net.run_id).get(group, {})
+    offenders = len(inside - victims_all)
     return GroupProfile(group, members, sorted((v, ", ".join(sorted(how))) for v, how in victims.items()),
-                        forces, phones, len(members) >= 2)
+                        forces, phones, list(details.get("vehicles", [])), list(details.get("premises", [])),
+                        offenders >= 2 and bool(victims))
 
 
 def _member_values(conn: Connection, run_id: int, entities: set[str]) -> tuple[list[str], list[str]]:
@@ -157,3 +165,21 @@ def victims_of_several(conn: Connection, case_id: int, net: StoredNetwork, minim
         if len(tied) >= minimum:
             found.append((victim, tied))
     return sorted(found, key=lambda x: -len(x[1]))
+
+
+def key_players(conn: Connection, case_id: int, top: int) -> list[tuple[str, str, str, str, int, str]]:
+    """(person, a name, group, role, rank, reason) for the top-ranked key players of the latest network.
+
+    Key players are suspects in the analyst's sense: children and recorded victims are never
+    ranked, so their names never appear here.
+    """
+    run_id = latest_network(conn, case_id)
+    g, runs, c, s = tables.network_groups, tables.network_runs, tables.resolution_clusters, tables.statements
+    rows = conn.execute(select(g.c.entity_id, g.c.group_id, g.c.role, g.c.rank, g.c.reason).where(
+        g.c.run_id == run_id, g.c.rank > 0).order_by(g.c.rank).limit(top)).all()
+    resolution_run = conn.scalar(select(runs.c.resolution_run_id).where(runs.c.id == run_id))
+    names: dict[str, str] = {}
+    for entity, name in conn.execute(select(c.c.entity_id, s.c.value).join(s, s.c.record_id == c.c.record_id).where(
+            c.c.run_id == resolution_run, c.c.entity_id.in_([r.entity_id for r in rows]), s.c.prop == "name")):
+        names.setdefault(entity, name)
+    return [(r.entity_id, names.get(r.entity_id, ""), r.group_id, r.role, int(r.rank), r.reason) for r in rows]

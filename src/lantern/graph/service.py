@@ -12,7 +12,15 @@ from sqlalchemy import Connection, insert, select
 
 from lantern.errors import LanternError
 from lantern.graph.build import ALGORITHM_VERSION, Window, build_network
-from lantern.graph.groups import DEFAULT_RESOLUTION, Member, find_groups
+from lantern.graph.groups import (
+    DEFAULT_OBJECTIVE,
+    DEFAULT_RESOLUTION,
+    OBJECTIVES,
+    GroupSummary,
+    Member,
+    find_groups,
+    summarise,
+)
 from lantern.store import tables
 from lantern.store.bulk import bulk_insert
 from lantern.store.workspace import inserted_id, utcnow
@@ -28,10 +36,14 @@ class NetworkSummary:
     edge_types: dict[str, int]
     groups: int
     members: list[Member]
+    groups_found: dict[str, GroupSummary]
 
 
-def build_and_store(conn: Connection, case_id: int, user: str, *, resolution: float = DEFAULT_RESOLUTION,
-                    seed: int = 1, window: Window | None = None) -> NetworkSummary:
+def build_and_store(conn: Connection, case_id: int, user: str, *, resolution: float | None = None,
+                    seed: int = 1, window: Window | None = None, objective: str = DEFAULT_OBJECTIVE) -> NetworkSummary:
+    if objective not in OBJECTIVES:
+        raise LanternError(f"--objective must be one of: {', '.join(OBJECTIVES)}")
+    resolution = DEFAULT_RESOLUTION[objective] if resolution is None else resolution
     if resolution <= 0:
         raise LanternError("--resolution must be positive")
     resolution_run = conn.scalar(select(tables.resolution_runs.c.id).where(
@@ -39,14 +51,20 @@ def build_and_store(conn: Connection, case_id: int, user: str, *, resolution: fl
         .order_by(tables.resolution_runs.c.id.desc()).limit(1))
     window = window or Window()
     network = build_network(conn, case_id, window)
-    members = find_groups(network, resolution=resolution, seed=seed)
+    members = find_groups(network, resolution=resolution, seed=seed, objective=objective)
+    found = summarise(network, members)
     connected = {p for e in network.edges.values() for p in (e.a, e.b)}
     types = Counter(e.type for e in network.edges.values())
-    groups = len({m.group_id for m in members})
-    stats = {"people": len(connected), "edges": len(network.edges), "edge_types": dict(types), "groups": groups}
+    groups = len(found)
+    stats = {"people": len(connected), "edges": len(network.edges), "edge_types": dict(types), "groups": groups,
+             "organised_networks": sum(g.organised_network for g in found.values()),
+             "group_details": {g.group_id: {"offenders": g.offenders, "victims": len(g.victims),
+                                            "organised_network": g.organised_network,
+                                            "vehicles": sorted(g.vehicles.values()),
+                                            "premises": sorted(g.premises.values())} for g in found.values()}}
     run_id = inserted_id(conn.execute(insert(runs).values(
         case_id=case_id, resolution_run_id=resolution_run, algorithm_version=ALGORITHM_VERSION,
-        params_json=json.dumps({"resolution": resolution, "seed": seed, "leiden": "modularity",
+        params_json=json.dumps({"resolution": resolution, "seed": seed, "leiden": objective,
                                 "from": window.start, "to": window.end}),
         stats_json=json.dumps(stats), run_by=user, created_at=utcnow())))
     bulk_insert(conn, edges_t, ("run_id", "entity_a", "entity_b", "type", "count", "weight", "first_seen",
@@ -55,9 +73,16 @@ def build_and_store(conn: Connection, case_id: int, user: str, *, resolution: fl
                  for e in network.edges.values()])
     bulk_insert(conn, groups_t, ("run_id", "entity_id", "group_id", "role", "rank", "scores_json", "reason"),
                 [(run_id, m.entity_id, m.group_id, m.role, m.rank,
-                  json.dumps({"degree": m.degree, "betweenness": m.betweenness, "eigenvector": m.eigenvector}),
+                  json.dumps({"degree": m.degree, "betweenness": m.betweenness, "eigenvector": m.eigenvector,
+                              "brokerage": m.brokerage, "score": m.score}),
                   m.reason) for m in members])
-    return NetworkSummary(run_id, len(connected), len(network.edges), dict(types), groups, members)
+    return NetworkSummary(run_id, len(connected), len(network.edges), dict(types), groups, members, found)
+
+
+def group_details(conn: Connection, run_id: int) -> dict[str, dict[str, Any]]:
+    """What `build_and_store` kept of each group: offenders, victims, vehicles, premises."""
+    stats = json.loads(conn.scalar(select(runs.c.stats_json).where(runs.c.id == run_id)) or "{}")
+    return dict(stats.get("group_details", {}))
 
 
 def latest_network(conn: Connection, case_id: int) -> int:

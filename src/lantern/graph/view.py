@@ -1,7 +1,9 @@
 """The stored network as nodes and edges for products: labels, groups, roles, victims marked.
 
-A victim's node is labelled by a keyed pseudonym unless the product is revealed by someone
-allowed to, like every other shared product (see lantern.security.pseudonymise).
+A victim's node, and a child's (under 18 throughout the records, by date of birth: a child in
+an exploitation network may be a victim no record names yet), is labelled by a keyed pseudonym
+unless the product is revealed by someone allowed to, like every other shared product (see
+lantern.security.pseudonymise).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from lantern.graph.build import births
+from lantern.graph.edges import children_among
 from lantern.graph.service import latest_network
 from lantern.security.pseudonymise import Pseudonymiser, victim_record_ids
 from lantern.store import tables
@@ -41,6 +45,9 @@ def network_view(conn: Connection, case_id: int, pseudonymiser: Pseudonymiser | 
         s.c.prop == "name", s.c.value.is_not(None),
         s.c.record_id.in_([r for rs in records.values() for r in rs])))}
     groups = {row.entity_id: row for row in conn.execute(select(g).where(g.c.run_id == run_id))}
+    entity_of = {record: entity for entity, rs in records.items() for record in rs}
+    children = children_among(births(conn, entity_of),
+                              ((e["entity_a"], e["entity_b"], e["last_seen"]) for e in edges))
     # A victim's namesake (or a record resolution left apart) must not show the victim's name.
     victim_names = {v.casefold() for (v,) in conn.execute(select(s.c.value).where(
         s.c.prop == "name", s.c.value.is_not(None), s.c.record_id.in_(list(victims))))}
@@ -48,11 +55,12 @@ def network_view(conn: Connection, case_id: int, pseudonymiser: Pseudonymiser | 
     for person in people:
         own = records.get(person, [])
         is_victim = any(r in victims for r in own)
+        is_child = person in children
         label = next((names[r] for r in own if r in names), person)
-        if pseudonymiser is not None and (is_victim or label.casefold() in victim_names):
-            label = pseudonymiser.token("victim", person)
+        if pseudonymiser is not None and (is_victim or is_child or label.casefold() in victim_names):
+            label = pseudonymiser.token("victim" if is_victim or not is_child else "child", person)
         group = groups.get(person)
-        nodes.append({"id": person, "label": label, "victim": is_victim, "records": len(own),
+        nodes.append({"id": person, "label": label, "victim": is_victim, "child": is_child, "records": len(own),
                       "group": group.group_id if group else "", "role": group.role if group else "",
                       "rank": group.rank if group else 0})
     for edge in edges:

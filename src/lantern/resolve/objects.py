@@ -8,15 +8,17 @@ and "+44 7700 900123" are already one key. A record without a key stays on its o
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from lantern.resolve.features import fold
 from lantern.store import tables
 
-ALGORITHM_VERSION = "lantern-keys-v1"
+ALGORITHM_VERSION = "lantern-keys-v2"
+_WORDS = re.compile(r"[a-z0-9]+")
 
 # schema -> the properties whose cleaned values, in order of preference, identify it
 KEYS: dict[str, tuple[str, ...]] = {
@@ -36,10 +38,16 @@ class ObjectRun:
     entities: int
 
 
+def _address_words(address: str) -> str:
+    """Lower case, accents and punctuation dropped, numbers kept: 1 and 12 Brook Row differ."""
+    plain = unicodedata.normalize("NFKD", address.casefold())
+    return " ".join(_WORDS.findall("".join(ch for ch in plain if not unicodedata.combining(ch))))
+
+
 def _location_key(values: dict[str, str]) -> str | None:
     postcode, address = values.get("postcode"), values.get("address")
     if postcode and address:
-        return f"{postcode}|{fold(address)}"
+        return f"{postcode}|{_address_words(address)}"
     return None
 
 

@@ -214,7 +214,8 @@ def _meetings(ctx: Context, comms: Comms, group: Group, premises: list[Premises]
         force = ctx.forces[p.force]
         day = ctx.day(begin, END)
         when = ctx.when(day, evening=True)
-        present = rng.sample(members, min(len(members), rng.randint(2, 5)))
+        # The organiser arranges the meetings and is at every one.
+        present = [members[0], *rng.sample(members[1:], min(len(members) - 1, rng.randint(1, 4)))]
         kids = rng.sample(group.victims, min(len(group.victims), rng.randint(0, 2)))
         vrm = ""
         for v, driver in group.vehicles:
