@@ -15,9 +15,10 @@ includes the Network it is given, which the process generates itself from the se
 generation time is printed apart and counted in no stage):
 
 * Lantern: ``lantern.graph.groups.find_groups`` unchanged, with timing wrappers around
-  ``to_igraph`` (the build: person weights, igraph.Graph), ``community_leiden``, ``strength``,
-  ``betweenness`` and ``eigenvector_centrality``; what is left is "roles" (groups, organisers,
-  brokers, the Member rows). Exact betweenness is O(nm) (Brandes, one Dijkstra per source):
+  ``to_igraph`` (the build: person weights, igraph.Graph), ``community_leiden`` (CPM, Lantern's
+  default), ``strength``, ``betweenness``, ``eigenvector_centrality`` (called per connected part)
+  and ``constraint`` (brokerage); what is left is "roles" (percentiles, the key-player order,
+  groups, organisers, drivers, brokers, the Member rows). Exact betweenness is O(nm) (Brandes, one Dijkstra per source):
   above --exact-nodes the wrapper replaces it with betweenness from --k sampled sources
   (igraph's ``sources=``), and the exact figure is extrapolated as sampled time x n / k. The
   groups, strength and eigenvector are those of the real code path; only the betweenness values
@@ -25,8 +26,8 @@ generation time is printed apart and counted in no stage):
 * Lantern exact: the same, unreplaced, at --exact-nodes people (edges in the same ratio), so
   the full path with exact betweenness is measured, not extrapolated.
 * networkx (baseline, on the default-size graph only): nx.Graph from the same person weights,
-  ``louvain_communities`` (seeded, Lantern's resolution), weighted degree, power-iteration
-  ``eigenvector_centrality`` (scipy is not installed, so not the _numpy variant), and
+  ``louvain_communities`` (seeded, modularity at Lantern's modularity resolution), weighted
+  degree, power-iteration ``eigenvector_centrality`` (not the scipy variant), and
   ``betweenness_centrality`` with k sampled sources and 1/w lengths (exact is out of reach at
   this size: its time is extrapolated the same way).
 
@@ -144,6 +145,7 @@ def run_lantern(nodes: int, edges: int, seed: int, grouped: float, k: int | None
         return igraph.VertexClustering(self, captured["membership"])
 
     def sampled(self: igraph.Graph, *args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("sources", None)  # Lantern samples its own above 20,000 people: use the bench's k
         sources = random.Random(seed).sample(range(self.vcount()), k)
         return betweenness(self, *args, sources=sources, **kwargs)
 
@@ -152,6 +154,7 @@ def run_lantern(nodes: int, edges: int, seed: int, grouped: float, k: int | None
     igraph.Graph.strength = clock.wrap("strength", igraph.Graph.strength)
     igraph.Graph.betweenness = clock.wrap("betweenness", sampled if k else betweenness)
     igraph.Graph.eigenvector_centrality = clock.wrap("eigenvector", igraph.Graph.eigenvector_centrality)
+    igraph.Graph.constraint = clock.wrap("brokerage", igraph.Graph.constraint)
     started = time.perf_counter()
     members = groups.find_groups(network)
     seconds = time.perf_counter() - started
@@ -187,7 +190,7 @@ def run_networkx(nodes: int, edges: int, seed: int, grouped: float, k: int, queu
     started = time.perf_counter()
     graph = clock.wrap("build", build)()
     found = clock.wrap("louvain", nx.community.louvain_communities)(
-        graph, weight="weight", resolution=DEFAULT_RESOLUTION, seed=seed)
+        graph, weight="weight", resolution=DEFAULT_RESOLUTION["modularity"], seed=seed)
     clock.wrap("strength", lambda: dict(graph.degree(weight="weight")))()
     clock.wrap("betweenness", nx.betweenness_centrality)(graph, k=k, weight="length", seed=seed)
     clock.wrap("eigenvector", eigenvector)(graph)
@@ -255,7 +258,7 @@ def machine() -> str:
             f"igraph {igraph.__version__}, networkx {networkx.__version__}")
 
 
-STAGES = ("build", "leiden", "louvain", "strength", "betweenness", "eigenvector", "roles")
+STAGES = ("build", "leiden", "louvain", "strength", "betweenness", "eigenvector", "brokerage", "roles")
 
 
 def main() -> None:
@@ -269,18 +272,21 @@ def main() -> None:
     parser.add_argument("--grouped", type=float, default=0.5, help="share of people in planted groups")
     parser.add_argument("--limit", type=float, default=900, help="seconds before a measurement is stopped")
     parser.add_argument("--no-baseline", action="store_true", help="skip networkx")
+    parser.add_argument("--baseline-only", action="store_true",
+                        help="only networkx (to run beside a Lantern-only run on another core)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     print(machine())
     ratio = args.edges / args.nodes
     exact_n = min(args.exact_nodes, args.nodes)
     plan: list[tuple[str, int, int, Any, int | None]] = []
-    plan.append(("Lantern, exact betweenness", exact_n, round(exact_n * ratio), run_lantern, None))
-    if args.nodes > exact_n:
+    if not args.baseline_only:
+        plan.append(("Lantern, exact betweenness", exact_n, round(exact_n * ratio), run_lantern, None))
+    if args.nodes > exact_n and not args.baseline_only:
         plan.append((f"Lantern, betweenness k={args.k}", args.nodes, args.edges, run_lantern, args.k))
     if not args.no_baseline:
         plan.append((f"networkx, betweenness k={args.k}", args.nodes, args.edges, run_networkx, args.k))
-    if args.large:
+    if args.large and not args.baseline_only:
         plan.append((f"Lantern, betweenness k={args.k}", *LARGE, run_lantern, args.k))
     print(f"planted groups of 3-12 over {args.grouped:.0%} of people; random background of single calls; "
           f"seed {args.seed}; each measurement stopped after {args.limit:.0f}s")
@@ -313,9 +319,9 @@ def main() -> None:
               + f"; total {same['seconds'] / base['seconds']:.3f}x")
 
     print("\n| nodes | edges | method | build s | communities s | strength s | betweenness s | "
-          "exact betweenness s (extrapolated) | eigenvector s | roles s | total s | vs networkx | "
+          "exact betweenness s (extrapolated) | eigenvector s | brokerage s | roles s | total s | vs networkx | "
           "peak MiB | ARI |")
-    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         st = r["stages"]
 
@@ -331,7 +337,7 @@ def main() -> None:
         ari_cell = f"{r['ari']:.3f}" if done else "-"
         print(f"| {r['n']:,} | {r['m']:,} | {r['method']} | {cell('build')} | {communities} | "
               f"{cell('strength')} | {cell('betweenness')} | {extra} | {cell('eigenvector')} | "
-              f"{cell('roles')} | {total} | {vs} | {r['peak']:.0f} | {ari_cell} |")
+              f"{cell('brokerage')} | {cell('roles')} | {total} | {vs} | {r['peak']:.0f} | {ari_cell} |")
 
 
 if __name__ == "__main__":

@@ -178,3 +178,42 @@ def test_group_details_are_kept_with_the_run(demo):
     assert organised and all(g["offenders"] >= 2 and g["victims"] >= 1 for g in organised)
     assert any(g["vehicles"] for g in organised) and any(g["premises"] for g in organised)
     assert stats["organised_networks"] == len(organised)
+
+
+def test_recorded_keepers_are_tied_to_their_vehicles(workspace, tmp_path):
+    (tmp_path / "keepers.csv").write_text("REF,NAME,DOB,VRM\nK1,Adam Vale,01/02/1980,ZA12 ABC\n"
+                                          "K2,Ben Vale,03/04/1982,za12abc\n", encoding="utf-8")
+    (tmp_path / "keepers.yaml").write_text(
+        "name: test-keepers\nnamespace: test.keeper\ndates: ['%d/%m/%Y']\nentities:\n"
+        "  person: {schema: Person, id: REF, properties: {name: NAME, dob: DOB}}\n"
+        "  vehicle: {schema: Vehicle, properties: {vrm: VRM}}\n"
+        "links:\n  - {type: owns-vehicle, from: person, to: vehicle}\n", encoding="utf-8")
+    ingest_file(workspace, tmp_path / "keepers.csv", load_profile(tmp_path / "keepers.yaml"), user="t")
+    with workspace.writer() as conn:
+        case = workspace.case_id(conn)
+        resolve_people(conn, case, "t")
+        resolve_all_objects(conn, case, "t")
+    with workspace.reader() as conn:
+        net = build_network(conn, case)
+    plates = sorted(v for vehicles in net.vehicles.values() for v in vehicles.values())
+    assert plates == ["ZA12ABC", "ZA12ABC"]  # two keepers, one vehicle by its cleaned VRM
+    assert len({v for vehicles in net.vehicles.values() for v in vehicles}) == 1
+
+
+def test_groups_list_the_children_tied_to_them_that_no_record_names_as_victims(demo):
+    from lantern.graph import query
+
+    person_of = _person_of_entity(demo)
+    planted = {r["person_id"] for r in _truth(demo, "victims.csv")}
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        net = query.load(conn, 1)
+        profiles = [query.group_profile(conn, 1, net, g) for g in sorted(set(net.groups.values()))]
+    ws.dispose()
+    children = {c for p in profiles if p.organised_network for c, _ in p.children}
+    recorded = {v for p in profiles if p.organised_network for v, _ in p.victims}
+    found = {person_of.get(e) for e in children | recorded} & planted
+    precision = sum(person_of.get(c) in planted for c in children) / len(children)
+    print(f"{len(children)} children listed, precision {precision:.2f}; planted victims reached "
+          f"{len(found)} of {len(planted)}")
+    assert precision >= 0.6 and len(found) >= 0.7 * len(planted)

@@ -183,17 +183,23 @@ def group(
         profile = query.group_profile(conn, case.id, net, group_id)
         pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
         victims = {v for v, _ in profile.victims}
-        shown = {m: pseudonymiser.token("victim", m) if m in victims else m for m, *_ in profile.members}
-        note.objects = [m for m, *_ in profile.members] + sorted(victims)
+        children = {c for c, _ in profile.children}
+        shown = {m: pseudonymiser.token("victim", m) if m in victims else
+                 pseudonymiser.token("child", m) if m in children else m for m, *_ in profile.members}
+        note.objects = [m for m, *_ in profile.members] + sorted(victims | children)
     definition = "meets" if profile.organised_network else "does not meet"
     console.print(f"Group {group_id}: {len(profile.members)} people; {definition} the organised-network definition "
                   "(two or more associated people, not recorded as victims, with a child victim tied to them); "
                   f"forces: {', '.join(profile.forces) or 'unknown'}")
-    console.print(table_of("Members (victims pseudonymised)", ("person", "role", "key-player rank", "why"),
+    console.print(table_of("Members (victims and children pseudonymised)", ("person", "role", "key-player rank", "why"),
                            ((shown[m], role, str(rank) if rank else "-", reason)
                             for m, role, rank, reason in profile.members)))
     console.print(table_of("Victims tied to the group (pseudonymised)", ("victim", "tied by"),
                            ((pseudonymiser.token("victim", v), how) for v, how in profile.victims)))
+    if profile.children:
+        console.print(table_of("Other children tied to the group's adults (pseudonymised; no record names them "
+                               "as victims)", ("child", "tied by"),
+                               ((pseudonymiser.token("child", c), how) for c, how in profile.children)))
     for label, values in (("Premises where two or more of the group were seen", profile.premises),
                           ("Vehicles", profile.vehicles), ("Phones", profile.phones)):
         if values:

@@ -229,6 +229,17 @@ def _vehicle_edges(events: dict[tuple[str, str, str], _Event], net: Network, win
                     net.tie(a, b, "shared-vehicle").add(found.when, found.record)
 
 
+def _recorded_vehicles(conn: Connection, case_id: int, entity_of: dict[int, str], net: Network,
+                       labels: dict[str, str]) -> None:
+    """Keepers and drivers a force recorded (owns-vehicle, drives-vehicle links)."""
+    lk, vehicle_of = tables.links, entities_of(conn, case_id, "Vehicle")
+    for person_record, vehicle_record in conn.execute(select(lk.c.from_record_id, lk.c.to_record_id).where(
+            lk.c.case_id == case_id, lk.c.type.in_(["owns-vehicle", "drives-vehicle"]))):
+        person, vehicle = entity_of.get(int(person_record)), vehicle_of.get(int(vehicle_record))
+        if person is not None and vehicle is not None:
+            net.vehicles.setdefault(person, {})[vehicle] = labels.get(vehicle, vehicle)
+
+
 def _premises_edges(events: dict[tuple[str, str, str], _Event], net: Network, window: Window,
                     labels: dict[str, str]) -> None:
     """People seen at the same premises within SAME_PREMISES_DAYS, on different occasions."""
@@ -338,6 +349,7 @@ def build_network(conn: Connection, case_id: int, window: Window | None = None) 
     labels = _object_labels(conn, case_id)
     _event_edges(events, net, window)
     _vehicle_edges(events, net, window, labels)
+    _recorded_vehicles(conn, case_id, entity_of, net, labels)
     _premises_edges(events, net, window, labels)
     _address_edges(conn, case_id, entity_of, net, window)
     _person_links(conn, case_id, entity_of, net, window)

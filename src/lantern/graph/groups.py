@@ -168,6 +168,7 @@ def find_groups(network: Network, *, resolution: float | None = None, seed: int 
     order = sorted((i for i in range(len(people)) if people[i] not in unranked),
                    key=lambda i: (-score[i], -strength[i], people[i]))
     rank = {i: r + 1 for r, i in enumerate(order)}
+    ends, weights = graph.get_edgelist(), graph.es["weight"]
     by_label: dict[int, list[int]] = defaultdict(list)
     for vertex, label in enumerate(membership):
         by_label[label].append(vertex)
@@ -177,7 +178,7 @@ def find_groups(network: Network, *, resolution: float | None = None, seed: int 
     members: list[Member] = []
     for label in kept:
         inside = by_label[label]
-        organiser = _organiser(graph, inside, people, network.victims | children)
+        organiser = _organiser(graph, inside, people, network.victims | children, strength, ends, weights)
         for i in inside:
             role, why = _role(graph, i, i == organiser, people[i], network, membership, label, children)
             ranking = (_rank_reason(rank[i], [p[i] for p in percentile], measures, i) if i in rank else
@@ -189,7 +190,8 @@ def find_groups(network: Network, *, resolution: float | None = None, seed: int 
     return members
 
 
-def _organiser(graph: igraph.Graph, inside: list[int], people: list[str], excluded: set[str]) -> int | None:
+def _organiser(graph: igraph.Graph, inside: list[int], people: list[str], excluded: set[str],
+               strength: list[float], ends: list[tuple[int, int]], weights: list[float]) -> int | None:
     """The adult member most strongly tied to the group's other adult, non-victim members
     (none in a group of children and victims)."""
     offenders = {i for i in inside if people[i] not in excluded}
@@ -197,10 +199,10 @@ def _organiser(graph: igraph.Graph, inside: list[int], people: list[str], exclud
         return None
 
     def ties_to_offenders(i: int) -> float:
-        return float(sum(graph.es[graph.get_eid(i, j)]["weight"] for j in graph.neighbors(i)
-                         if j in offenders and j != i))
+        return float(sum(weights[e] for e in graph.incident(i) if (ends[e][0] if ends[e][1] == i else ends[e][1])
+                         in offenders))
 
-    return max(sorted(offenders), key=lambda i: (ties_to_offenders(i), graph.strength(i, weights="weight")))
+    return max(sorted(offenders), key=lambda i: (ties_to_offenders(i), strength[i]))
 
 
 def _role(graph: igraph.Graph, i: int, organises: bool, person: str, network: Network, membership: list[int],

@@ -14,6 +14,8 @@ import igraph
 from sqlalchemy import Connection, select
 
 from lantern.errors import LanternError
+from lantern.graph.build import births
+from lantern.graph.edges import children_among
 from lantern.graph.service import group_details, latest_network
 from lantern.store import tables
 
@@ -100,6 +102,9 @@ class GroupProfile:
     # Two or more associated people, not recorded as victims, with a victim tied to them: the
     # national definition of an organised network (people involved in or facilitating CSE).
     organised_network: bool
+    # Children no record names as victims, tied to the group's adults (or in it), and how:
+    # the ones a safeguarding review would look at first.
+    children: list[tuple[str, str]]
 
 
 def group_profile(conn: Connection, case_id: int, net: StoredNetwork, group: str) -> GroupProfile:
@@ -111,20 +116,39 @@ def group_profile(conn: Connection, case_id: int, net: StoredNetwork, group: str
         raise LanternError(f"no group {group!r} in the latest network")
     victims_all = entities_with_link(conn, case_id, "victim-in", net.run_id)
     inside = {m for m, *_ in members}
+    around = inside | {net.graph.vs[n]["name"] for m in inside for n in net.graph.neighbors(net.vertex(m))}
+    children_all = _children(conn, net, around)
     victims: dict[str, set[str]] = defaultdict(set)
-    for member in inside:
+    children: dict[str, set[str]] = defaultdict(set)
+    adults = inside - victims_all - children_all
+    for member in adults:
         for neighbour in net.graph.neighbors(net.vertex(member)):
             other = net.graph.vs[neighbour]["name"]
+            how = {t.type for t in net.ties_between(member, other)}
             if other in victims_all:
-                victims[other] |= {t.type for t in net.ties_between(member, other)}
+                victims[other] |= how
+            elif other in children_all:
+                children[other] |= how
     for member in inside & victims_all:
         victims.setdefault(member, set()).add("member of the group")
+    for member in (inside & children_all) - victims_all:
+        children.setdefault(member, set()).add("member of the group")
     forces, phones = _member_values(conn, net.run_id, inside)
     details = group_details(conn, net.run_id).get(group, {})
-    offenders = len(inside - victims_all)
     return GroupProfile(group, members, sorted((v, ", ".join(sorted(how))) for v, how in victims.items()),
                         forces, phones, list(details.get("vehicles", [])), list(details.get("premises", [])),
-                        offenders >= 2 and bool(victims))
+                        len(inside - victims_all) >= 2 and bool(victims),
+                        sorted((c, ", ".join(sorted(how))) for c, how in children.items()))
+
+
+def _children(conn: Connection, net: StoredNetwork, people: set[str]) -> set[str]:
+    """Which of these people are children (under 18 at their latest tie, by year of birth)."""
+    c, runs = tables.resolution_clusters, tables.network_runs
+    resolution_run = conn.scalar(select(runs.c.resolution_run_id).where(runs.c.id == net.run_id))
+    entity_of = {int(r): e for r, e in conn.execute(select(c.c.record_id, c.c.entity_id).where(
+        c.c.run_id == resolution_run, c.c.entity_id.in_(list(people))))}
+    ties = ((a, b, tie.last) for (a, b), found in net.ties.items() if a in people or b in people for tie in found)
+    return children_among(births(conn, entity_of), ties) & people
 
 
 def _member_values(conn: Connection, run_id: int, entities: set[str]) -> tuple[list[str], list[str]]:

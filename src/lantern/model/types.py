@@ -64,10 +64,18 @@ class PropertyType:
     cache_size = 65536
 
     def __init__(self) -> None:
-        self.clean = lru_cache(maxsize=self.cache_size)(self._clean)  # type: ignore[method-assign]
+        self.clean = lru_cache(maxsize=self.cache_size)(self._explained)  # type: ignore[method-assign]
 
     def clean(self, raw: str, options: CleanOptions = DEFAULT_OPTIONS) -> Cleaned:
-        return self._clean(raw, options)
+        return self._explained(raw, options)
+
+    def _explained(self, raw: str, options: CleanOptions) -> Cleaned:
+        """Every refusal of a non-blank value says why (punctuation alone, say), so nothing is
+        dropped in silence."""
+        result = self._clean(raw, options)
+        if result.value is None and result.error is None and raw.strip():
+            return Cleaned(None, f"{raw!r} holds no {self.name}, only separators or punctuation")
+        return result
 
     def _clean(self, raw: str, options: CleanOptions) -> Cleaned:
         text = " ".join(raw.split())
