@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import random
-from collections import Counter
 from pathlib import Path
 
 import igraph
@@ -22,25 +21,7 @@ SEED = int(os.environ.get("LANTERN_TEST_SEED", random.randrange(1_000_000)))
 runner = CliRunner()
 
 
-def _person_of_entity(demo: Path) -> dict[str, str]:
-    with (demo / "scenario" / "truth" / "record_to_person.csv").open() as fh:
-        truth = {(r["source"], r["record_id"]): r["person_id"] for r in csv.DictReader(fh)}
-    ws = Workspace(str(demo / "lantern.db"))
-    with ws.reader() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT c.entity_id, s.file_path, r.source_record_id FROM resolution_clusters c "
-            "JOIN records r ON r.id = c.record_id JOIN sources s ON s.id = r.source_id "
-            "WHERE c.run_id = (SELECT max(id) FROM resolution_runs WHERE schema = 'Person')").all()
-    ws.dispose()
-    votes: dict[str, Counter[str]] = {}
-    for entity, path, source_id in rows:
-        person = truth.get((path.split("scenario/", 1)[-1], source_id))
-        if person:
-            votes.setdefault(entity, Counter())[person] += 1
-    return {entity: c.most_common(1)[0][0] for entity, c in votes.items()}
-
-
-def test_groups_match_the_planted_groups(demo, tmp_path):
+def test_groups_match_the_planted_groups(demo, person_of_entity, tmp_path):
     out = tmp_path / "groups.csv"
     result = runner.invoke(app, ["--db", str(demo / "lantern.db"), "--user", "lead", "export", "-f", "groups-csv",
                                  "-o", str(out), "--recipient", "test"])
@@ -51,7 +32,7 @@ def test_groups_match_the_planted_groups(demo, tmp_path):
         planted: dict[str, str] = {}
         for row in csv.DictReader(fh):
             planted.setdefault(row["person_id"], row["group_id"])  # a mover counts in their first group
-    pairs = [(found.get(e, f"alone:{e}"), planted[p]) for e, p in _person_of_entity(demo).items() if p in planted]
+    pairs = [(found.get(e, f"alone:{e}"), planted[p]) for e, p in person_of_entity.items() if p in planted]
     assert len(pairs) >= 0.9 * len(planted)
     labels_a = {v: i for i, v in enumerate({a for a, _ in pairs})}
     labels_b = {v: i for i, v in enumerate({b for _, b in pairs})}

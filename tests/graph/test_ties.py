@@ -27,22 +27,6 @@ def _truth(demo: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _person_of_entity(demo: Path) -> dict[str, str]:
-    truth = {(r["source"], r["record_id"]): r["person_id"] for r in _truth(demo, "record_to_person.csv")}
-    ws = Workspace(str(demo / "lantern.db"))
-    with ws.reader() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT c.entity_id, s.file_path, r.source_record_id FROM resolution_clusters c "
-            "JOIN records r ON r.id = c.record_id JOIN sources s ON s.id = r.source_id "
-            "WHERE c.run_id = (SELECT max(id) FROM resolution_runs WHERE schema = 'Person')").all()
-    ws.dispose()
-    votes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for entity, path, source_id in rows:
-        if person := truth.get((path.split("scenario/", 1)[-1], source_id)):
-            votes[entity][person] += 1
-    return {entity: max(c, key=lambda p: c[p]) for entity, c in votes.items()}
-
-
 def _network(db: Path) -> Network:
     ws = Workspace(str(db))
     with ws.reader() as conn:
@@ -76,8 +60,8 @@ def test_vehicles_premises_and_addresses_tie_people_with_their_evidence(demo):
             assert edge.first is None  # an address on a record is undated
 
 
-def test_roles_find_the_planted_drivers_and_organisers(demo):
-    person_of = _person_of_entity(demo)
+def test_roles_find_the_planted_drivers_and_organisers(demo, person_of_entity):
+    person_of = person_of_entity
     net = _network(demo / "lantern.db")
     members = find_groups(net)
     planted_roles = {(r["person_id"], r["role"]) for r in _truth(demo, "groups.csv")}
@@ -91,8 +75,8 @@ def test_roles_find_the_planted_drivers_and_organisers(demo):
     assert len(organisers & found) >= 0.6 * len(organisers)
 
 
-def test_key_players_are_offenders_and_never_children_or_victims(demo):
-    person_of = _person_of_entity(demo)
+def test_key_players_are_offenders_and_never_children_or_victims(demo, person_of_entity):
+    person_of = person_of_entity
     net = _network(demo / "lantern.db")
     members = find_groups(net)
     offenders = {r["person_id"] for r in _truth(demo, "groups.csv")}
@@ -120,16 +104,23 @@ def test_protected_characteristics_change_no_group_role_or_rank(demo, tmp_path):
     assert before == after
 
 
-def test_recorded_family_and_associate_links_become_ties(workspace):
-    for file_name, profile in (("nominals.csv", "sample-nominals"), ("crimes.csv", "sample-crimes"),
-                               ("associations.csv", "sample-associations")):
-        ingest_file(workspace, sample_path(file_name), load_profile(profile), user="t")
+def _resolved_network(workspace: Workspace, *files: tuple[Path, str | Path]) -> tuple[Network, int]:
+    """Ingest the files through their profiles, resolve people and objects, build the network."""
+    for path, profile in files:
+        ingest_file(workspace, path, load_profile(profile), user="t")
     with workspace.writer() as conn:
         case = workspace.case_id(conn)
         resolve_people(conn, case, "t")
         resolve_all_objects(conn, case, "t")
     with workspace.reader() as conn:
-        net = build_network(conn, case)
+        return build_network(conn, case), case
+
+
+def test_recorded_family_and_associate_links_become_ties(workspace):
+    net, _ = _resolved_network(workspace, *((sample_path(f), p) for f, p in (
+        ("nominals.csv", "sample-nominals"), ("crimes.csv", "sample-crimes"),
+        ("associations.csv", "sample-associations"))))
+    with workspace.reader() as conn:
         entity = dict(conn.exec_driver_sql(
             "SELECT r.source_record_id, c.entity_id FROM records r JOIN resolution_clusters c ON c.record_id = r.id "
             "WHERE r.schema = 'Person' AND r.source_record_id IS NOT NULL").all())
@@ -188,22 +179,16 @@ def test_recorded_keepers_are_tied_to_their_vehicles(workspace, tmp_path):
         "  person: {schema: Person, id: REF, properties: {name: NAME, dob: DOB}}\n"
         "  vehicle: {schema: Vehicle, properties: {vrm: VRM}}\n"
         "links:\n  - {type: owns-vehicle, from: person, to: vehicle}\n", encoding="utf-8")
-    ingest_file(workspace, tmp_path / "keepers.csv", load_profile(tmp_path / "keepers.yaml"), user="t")
-    with workspace.writer() as conn:
-        case = workspace.case_id(conn)
-        resolve_people(conn, case, "t")
-        resolve_all_objects(conn, case, "t")
-    with workspace.reader() as conn:
-        net = build_network(conn, case)
+    net, _ = _resolved_network(workspace, (tmp_path / "keepers.csv", tmp_path / "keepers.yaml"))
     plates = sorted(v for vehicles in net.vehicles.values() for v in vehicles.values())
     assert plates == ["ZA12ABC", "ZA12ABC"]  # two keepers, one vehicle by its cleaned VRM
     assert len({v for vehicles in net.vehicles.values() for v in vehicles}) == 1
 
 
-def test_groups_list_the_children_tied_to_them_that_no_record_names_as_victims(demo):
+def test_groups_list_the_children_tied_to_them_that_no_record_names_as_victims(demo, person_of_entity):
     from lantern.graph import query
 
-    person_of = _person_of_entity(demo)
+    person_of = person_of_entity
     planted = {r["person_id"] for r in _truth(demo, "victims.csv")}
     ws = Workspace(str(demo / "lantern.db"))
     with ws.reader() as conn:

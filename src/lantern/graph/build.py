@@ -97,12 +97,13 @@ def _names(conn: Connection, entity_of: dict[int, str]) -> dict[str, str]:
     return {entity: names.get(entity, entity) for entity in set(entity_of.values())}
 
 
-def _phone_users(conn: Connection, entity_of: dict[int, str]) -> dict[str, set[str]]:
+def _phone_users(conn: Connection, entity_of: dict[int, str]) -> dict[str, dict[str, int]]:
+    """number -> {person: a record of theirs that gives it}, for numbers few enough people give."""
     s = tables.statements
-    users: dict[str, set[str]] = defaultdict(set)
+    users: dict[str, dict[str, int]] = defaultdict(dict)
     for record, number in conn.execute(select(s.c.record_id, s.c.value).where(
             s.c.prop == "phone", s.c.value.is_not(None), s.c.record_id.in_(list(entity_of)))):
-        users[number].add(entity_of[int(record)])
+        users[number].setdefault(entity_of[int(record)], int(record))
     return {number: people for number, people in users.items() if len(people) <= MAX_USERS_PER_PHONE}
 
 
@@ -117,7 +118,8 @@ def _event_values(conn: Connection, case_id: int, schema: str, props: Iterable[s
     return out
 
 
-def _call_edges(conn: Connection, case_id: int, users: dict[str, set[str]], net: Network, window: Window) -> None:
+def _call_edges(conn: Connection, case_id: int, users: dict[str, dict[str, int]], net: Network,
+                window: Window) -> None:
     for schema, ends in (("Call", ("a_number", "b_number")), ("Message", ("sender", "recipient"))):
         for record, values in _event_values(conn, case_id, schema, (*ends, "date")).items():
             callers, called = users.get(values.get(ends[0], "")), users.get(values.get(ends[1], ""))
@@ -129,21 +131,15 @@ def _call_edges(conn: Connection, case_id: int, users: dict[str, set[str]], net:
                         net.tie(a, b, "called").add(values.get("date"), record)
 
 
-def _shared_phone_edges(conn: Connection, entity_of: dict[int, str], users: dict[str, set[str]],
-                        net: Network, window: Window) -> None:
+def _shared_phone_edges(users: dict[str, dict[str, int]], net: Network, window: Window) -> None:
     """Two people whose records give one number (undated: left out of a date window)."""
     if not window.open:
         return
-    s = tables.statements
-    records: dict[tuple[str, str], int] = {}
-    for record, number in conn.execute(select(s.c.record_id, s.c.value).where(
-            s.c.prop == "phone", s.c.value.is_not(None), s.c.record_id.in_(list(entity_of)))):
-        records.setdefault((number, entity_of[int(record)]), int(record))
-    for number, people in users.items():
+    for people in users.values():
         for a, b in combinations(sorted(people), 2):
             edge = net.tie(a, b, "shared-phone")
-            edge.add(None, records[(number, a)])
-            edge.evidence.append(records[(number, b)])
+            edge.add(None, people[a])
+            edge.evidence.append(people[b])
 
 
 @dataclass
@@ -156,7 +152,8 @@ class _Event:
     places: set[str] = field(default_factory=set)
 
 
-def _events(conn: Connection, case_id: int, entity_of: dict[int, str]) -> dict[tuple[str, str, str], _Event]:
+def _events(conn: Connection, case_id: int, entity_of: dict[int, str], objects: _Objects
+            ) -> dict[tuple[str, str, str], _Event]:
     """Every event people are linked to, with its date, its vehicles and where it happened."""
     r, lk = tables.records, tables.links
     event = r.alias("event")
@@ -166,7 +163,7 @@ def _events(conn: Connection, case_id: int, entity_of: dict[int, str]) -> dict[t
         .join(event, event.c.id == lk.c.to_record_id)
         .where(lk.c.case_id == case_id,
                lk.c.type.in_(["subject-of", "suspect-in", "victim-in", "vehicle-in"])))
-    vehicle_of, place_of = entities_of(conn, case_id, "Vehicle"), entities_of(conn, case_id, "Location")
+    vehicle_of, place_of = objects.vehicle_of, objects.place_of
     events: dict[tuple[str, str, str], _Event] = {}
     key_of: dict[int, tuple[str, str, str]] = {}
     for link_type, from_record, _, event_id, schema, namespace, source_id in rows:
@@ -230,9 +227,9 @@ def _vehicle_edges(events: dict[tuple[str, str, str], _Event], net: Network, win
 
 
 def _recorded_vehicles(conn: Connection, case_id: int, entity_of: dict[int, str], net: Network,
-                       labels: dict[str, str]) -> None:
+                       objects: _Objects) -> None:
     """Keepers and drivers a force recorded (owns-vehicle, drives-vehicle links)."""
-    lk, vehicle_of = tables.links, entities_of(conn, case_id, "Vehicle")
+    lk, vehicle_of, labels = tables.links, objects.vehicle_of, objects.labels
     for person_record, vehicle_record in conn.execute(select(lk.c.from_record_id, lk.c.to_record_id).where(
             lk.c.case_id == case_id, lk.c.type.in_(["owns-vehicle", "drives-vehicle"]))):
         person, vehicle = entity_of.get(int(person_record)), vehicle_of.get(int(vehicle_record))
@@ -267,7 +264,7 @@ def _premises_edges(events: dict[tuple[str, str, str], _Event], net: Network, wi
 
 
 def _address_edges(conn: Connection, case_id: int, entity_of: dict[int, str], net: Network,
-                   window: Window) -> None:
+                   window: Window, objects: _Objects) -> None:
     """People whose records give one home address (undated: left out of a date window)."""
     if not window.open:
         return
@@ -276,7 +273,7 @@ def _address_edges(conn: Connection, case_id: int, entity_of: dict[int, str], ne
     for record, values in _values(conn, entity_of, ("address", "postcode")).items():
         if (found := key(values)) is not None:
             residents[f"location:{found}"].setdefault(entity_of[record], record)
-    lk, place_of = tables.links, entities_of(conn, case_id, "Location")
+    lk, place_of = tables.links, objects.place_of
     for person_record, place_record in conn.execute(select(lk.c.from_record_id, lk.c.to_record_id).where(
             lk.c.case_id == case_id, lk.c.type == "lives-at")):
         person, place = entity_of.get(int(person_record)), place_of.get(int(place_record))
@@ -310,16 +307,24 @@ def _person_links(conn: Connection, case_id: int, entity_of: dict[int, str], net
         net.tie(a, b, kind).add(when, int(a_record))
 
 
-def _object_labels(conn: Connection, case_id: int) -> dict[str, str]:
-    """A readable label per vehicle (its VRM) and place (its name, or its address)."""
+@dataclass(frozen=True)
+class _Objects:
+    """Vehicle and place entities of the case's records, and a readable label for each."""
+
+    vehicle_of: dict[int, str]
+    place_of: dict[int, str]
+    labels: dict[str, str]
+
+
+def _objects(conn: Connection, case_id: int) -> _Objects:
+    vehicle_of, place_of = entities_of(conn, case_id, "Vehicle"), entities_of(conn, case_id, "Location")
     labels: dict[str, str] = {}
-    for schema, props in (("Vehicle", ("vrm",)), ("Location", ("name", "address", "postcode"))):
-        entity_of = entities_of(conn, case_id, schema)
+    for entity_of, props in ((vehicle_of, ("vrm",)), (place_of, ("name", "address", "postcode"))):
         for record, values in _values(conn, entity_of, props).items():
             label = values.get("vrm") or values.get("name") or values.get("address") or values.get("postcode")
             if label:
                 labels.setdefault(entity_of[record], label)
-    return labels
+    return _Objects(vehicle_of, place_of, labels)
 
 
 def births(conn: Connection, entity_of: dict[int, str]) -> dict[str, int]:
@@ -344,14 +349,14 @@ def build_network(conn: Connection, case_id: int, window: Window | None = None) 
                   born=births(conn, entity_of))
     users = _phone_users(conn, entity_of)
     _call_edges(conn, case_id, users, net, window)
-    _shared_phone_edges(conn, entity_of, users, net, window)
-    events = _events(conn, case_id, entity_of)
-    labels = _object_labels(conn, case_id)
+    _shared_phone_edges(users, net, window)
+    objects = _objects(conn, case_id)
+    events = _events(conn, case_id, entity_of, objects)
     _event_edges(events, net, window)
-    _vehicle_edges(events, net, window, labels)
-    _recorded_vehicles(conn, case_id, entity_of, net, labels)
-    _premises_edges(events, net, window, labels)
-    _address_edges(conn, case_id, entity_of, net, window)
+    _vehicle_edges(events, net, window, objects.labels)
+    _recorded_vehicles(conn, case_id, entity_of, net, objects)
+    _premises_edges(events, net, window, objects.labels)
+    _address_edges(conn, case_id, entity_of, net, window, objects)
     _person_links(conn, case_id, entity_of, net, window)
     net.age_ties()
     return net

@@ -1,9 +1,10 @@
 """Groups and key players in the person network (igraph).
 
-Groups are Leiden communities (CPM by default; stable for a seed) of the weighted person graph, kept when
-they hold at least two people; ties from a shared home address do not count towards them (a
-household is not a group). A group meets the national definition of an organised network when two or more
-of its people are not recorded as victims and at least one child victim is tied to it.
+Groups are Leiden communities (CPM by default; stable for a seed) of the weighted person
+graph, kept when they hold at least two people; ties from a shared home address do not count
+towards them (a household is not a group). A group meets the national definition of an
+organised network when two or more of its people are not recorded as victims and at least one
+victim is tied to it.
 
 Key players are ranked by four measures together: weighted degree (how strongly tied),
 weighted betweenness (how often on the strongest route between others), eigenvector
@@ -12,8 +13,9 @@ brokerage (one minus Burt's constraint: ties to people who are not tied to each 
 A person's score is the mean of their percentile on each, and the reason names the measures
 that put them where they are. Roles come from structure and records alone: the adult member
 with the strongest ties to the group's other adult, non-victim members organises; an adult
-non-victim member tied to a vehicle in the records is a driver or vehicle link; a member with ties into other groups
-brokers; a member with one tie is peripheral. Nothing here reads a protected characteristic.
+member tied to a vehicle in the records is a driver or vehicle link; a member with ties into
+other groups brokers; a member with one tie is peripheral. Nothing here reads a protected
+characteristic (see docs/network.md).
 """
 
 from __future__ import annotations
@@ -137,12 +139,8 @@ def _percentiles(values: list[float]) -> list[float]:
 
 def _communities(graph: igraph.Graph, objective: str, resolution: float, seed: int) -> list[int]:
     random.seed(seed)  # igraph draws from Python's random module: fixed seed, stable groups
-    if objective == "cpm":
-        found = graph.community_leiden(objective_function="cpm", weights="weight", resolution=resolution,
-                                       n_iterations=-1)
-    else:
-        found = graph.community_leiden(objective_function="modularity", weights="weight",
-                                       resolution=resolution, n_iterations=-1)
+    found = graph.community_leiden(objective_function=objective, weights="weight", resolution=resolution,
+                                   n_iterations=-1)
     return list(found.membership)
 
 
