@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 
 from lantern import __version__
 from lantern.commands import admin, auditing
+from lantern.commands import calls as calls_commands
 from lantern.commands import network as network_commands
 from lantern.commands import resolve as resolve_commands
 from lantern.commands.context import session_of, settings_of
@@ -330,6 +331,7 @@ app.command()(network_commands.group)
 app.command()(network_commands.between)
 app.command()(network_commands.victims)
 app.command()(network_commands.players)
+app.add_typer(calls_commands.calls_app, name="calls")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.case_app, name="case")
 app.add_typer(auditing.audit_app, name="audit")

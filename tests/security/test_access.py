@@ -36,6 +36,13 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "between": ["--case", "secret", "between", "G001", "G002"],
         "victims": ["--case", "secret", "victims"],
         "players": ["--case", "secret", "players"],
+        "calls top": ["--case", "secret", "calls", "top", "07700900101"],
+        "calls common": ["--case", "secret", "calls", "common", "07700900101", "07700900102"],
+        "calls chains": ["--case", "secret", "calls", "chains", "07700900101"],
+        "calls activity": ["--case", "secret", "calls", "activity", "07700900101"],
+        "calls switches": ["--case", "secret", "calls", "switches"],
+        "calls who": ["--case", "secret", "calls", "who", "07700900101"],
+        "calls contacts": ["--case", "secret", "calls", "contacts"],
         "case revoke": ["case", "revoke", "secret", "lead"],
     }
 
