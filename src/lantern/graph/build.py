@@ -142,6 +142,26 @@ def _shared_phone_edges(users: dict[str, dict[str, int]], net: Network, window: 
             edge.evidence.append(people[b])
 
 
+def _saved_contact_edges(conn: Connection, case_id: int, users: dict[str, dict[str, int]], net: Network,
+                         window: Window) -> None:
+    """A seized phone's owner and the people whose numbers it saved (undated: the download
+    shows the address book as it was when seized)."""
+    if not window.open:
+        return
+    lk = tables.links
+    pairs = conn.execute(select(lk.c.from_record_id, lk.c.to_record_id).where(
+        lk.c.case_id == case_id, lk.c.type == "saved-contact")).all()
+    numbers = {record: values["number"] for record, values in _values(
+        conn, {int(r) for pair in pairs for r in pair}, ("number",)).items()}
+    for owner_record, contact_record in pairs:
+        owners = users.get(numbers.get(int(owner_record), ""), {})
+        saved = users.get(numbers.get(int(contact_record), ""), {})
+        for a in owners:
+            for b in saved:
+                if a != b:
+                    net.tie(a, b, "saved-contact").add(None, int(contact_record))
+
+
 @dataclass
 class _Event:
     record: int
@@ -350,6 +370,7 @@ def build_network(conn: Connection, case_id: int, window: Window | None = None) 
     users = _phone_users(conn, entity_of)
     _call_edges(conn, case_id, users, net, window)
     _shared_phone_edges(users, net, window)
+    _saved_contact_edges(conn, case_id, users, net, window)
     objects = _objects(conn, case_id)
     events = _events(conn, case_id, entity_of, objects)
     _event_edges(events, net, window)
