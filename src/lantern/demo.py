@@ -14,17 +14,19 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import select
+
 from lantern.graph.chart import draw
 from lantern.graph.service import NetworkSummary, build_and_store
 from lantern.graph.view import network_view
-from lantern.output import console, render_status
+from lantern.output import console, render_status, table_of
 from lantern.resolve.service import resolve_all_objects, resolve_people
 from lantern.security.policy import Permission
-from lantern.security.pseudonymise import Pseudonymiser
+from lantern.security.pseudonymise import Pseudonymiser, victim_record_ids
 from lantern.security.session import Session
 from lantern.security.setup import set_up
 from lantern.settings import Settings
-from lantern.store import queries
+from lantern.store import queries, tables
 
 DEMO_FORCES, DEMO_PEOPLE, DEMO_SEED = 3, 5000, 1
 
@@ -101,7 +103,8 @@ def run_demo(out: Path, settings: Settings) -> None:
     console.print(f"   Charts of the {len(charts)} organised networks with the most central key players "
                   "(victims pseudonymised): "
                   + ", ".join(str(c) for c in charts))
-    console.print("5. What Lantern holds now:")
+    _comms_summary(session)
+    console.print("6. What Lantern holds now:")
     render_status(found, session.workspace.display_url, case.name)
     planted = _planted_corruptions(scenario)
     quarantined = found.quarantine.get("row rejected", 0)
@@ -114,6 +117,32 @@ def run_demo(out: Path, settings: Settings) -> None:
     console.print(f"Next: [bold].venv/bin/lantern --db {db} review-queue[/], then `explain A B` and "
                   "`judge A B same|different --reason ...`; `status`, `quarantine`, "
                   "`export -f clusters-csv -o FILE --recipient ...`")
+
+
+def _comms_summary(session: Session) -> None:
+    """Calls, likely device switches, and the numbers most in contact with victims' numbers."""
+    from lantern.comms.frame import load_frame
+    from lantern.comms.labels import NumberLabels
+    from lantern.comms.phones import common_contacts
+    from lantern.comms.switches import likely_switches
+
+    with session.case_action(Permission.READ, "calls summary", "CONSULT") as (conn, case, note):
+        frame = load_frame(conn, case.id)
+        calls, records = frame.rows("SELECT count(*), sum(len(records)) FROM calls")[0]
+        found = likely_switches(frame)
+        victims = victim_record_ids(conn, case.id)
+        s = tables.statements
+        numbers = sorted({v for (v,) in conn.execute(select(s.c.value).where(
+            s.c.prop == "phone", s.c.record_id.in_(list(victims))))})
+        common = common_contacts(frame, numbers, 2, 5) if len(numbers) > 1 else []
+        label = NumberLabels(conn, case.id, session.keys.pseudonym_key, [c.number for c in common])
+        note.objects = [f"phone:{c.number}" for c in common]
+    console.print(f"5. Communications: {calls:,} calls and messages from {records:,} records (one row per call "
+                  f"across providers' CDRs and seized phones); {len(found)} likely handset or SIM changes "
+                  "(`lantern calls switches`). Numbers in contact with the most recorded victims' numbers "
+                  "(`lantern calls common`):")
+    console.print(table_of("Common contacts of victims' numbers", ("number", "person", "victims' numbers", "contacts"),
+                           ((c.number, label(c.number), str(len(c.shared_by)), str(c.contacts)) for c in common)))
 
 
 def _group_charts(session: Session, net: NetworkSummary, folder: Path, count: int = 3) -> list[Path]:

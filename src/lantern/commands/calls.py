@@ -8,18 +8,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from lantern.commands.context import session_of
 from lantern.comms import attribution, phones, switches
 from lantern.comms.chart import activity_chart
 from lantern.comms.frame import CommsFrame, load_frame
+from lantern.comms.labels import NumberLabels
 from lantern.errors import LanternError
-from lantern.graph.build import births
 from lantern.output import console, table_of
 from lantern.security.policy import Permission
-from lantern.security.pseudonymise import Pseudonymiser, victim_record_ids
-from lantern.store import tables
 
 calls_app = typer.Typer(help="Communications data: contacts, common contacts, chains, activity, device "
                              "switches, who uses a number, seized phones' contacts.", no_args_is_help=True)
@@ -34,35 +32,6 @@ def _when(value: object) -> str:
 
 def _records(records: list[int]) -> str:
     return ", ".join(str(r) for r in records[:5]) + (" ..." if len(records) > 5 else "")
-
-
-class _Labeller:
-    """Who each number belongs to, as a label: a victim's or a child's number shows a pseudonym."""
-
-    def __init__(self, conn: Connection, case_id: int, key: bytes, numbers: list[str]) -> None:
-        self.users = attribution.users_of_numbers(conn, case_id, numbers)
-        self.victims = victim_record_ids(conn, case_id)
-        self.pseudonymiser = Pseudonymiser(conn, case_id, key)
-        records = {r: entity for people in self.users.values() for entity, rs in people.items() for r in rs}
-        born = births(conn, records)
-        latest = conn.scalar(select(func.max(tables.statements.c.value)).where(tables.statements.c.prop == "date"))
-        year = int(latest[:4]) if latest and latest[:4].isdigit() else None
-        self.children = {e for e, b in born.items() if year is not None and year - b < 18}
-
-    def victim_number(self, number: str) -> bool:
-        return any(r in self.victims for records in self.users.get(number, {}).values() for r in records)
-
-    def protected(self, number: str) -> bool:
-        """A victim's or a child's number: its saved names are withheld too."""
-        return self.victim_number(number) or bool(set(self.users.get(number, {})) & self.children)
-
-    def __call__(self, number: str) -> str:
-        people = self.users.get(number, {})
-        if self.victim_number(number):
-            return self.pseudonymiser.token("victim", number)
-        if people and set(people) & self.children:
-            return self.pseudonymiser.token("child", number)
-        return ", ".join(sorted(people)) or "-"
 
 
 @contextmanager
@@ -82,7 +51,7 @@ def top(ctx: typer.Context, number: Number,
     wanted = phones.clean_number(number)
     with _case_frame(ctx, "calls top", [wanted]) as (conn, case_id, frame, key):
         found = phones.top_contacts(frame, wanted, limit)
-        label = _Labeller(conn, case_id, key, [wanted, *(c.number for c in found)])
+        label = NumberLabels(conn, case_id, key, [wanted, *(c.number for c in found)])
     console.print(table_of(f"Top contacts of {wanted} ({label(wanted)})",
                            ("number", "person", "calls", "messages", "minutes", "first", "last", "records"),
                            ((c.number, label(c.number), str(c.calls), str(c.messages), f"{c.seconds / 60:.0f}",
@@ -97,7 +66,7 @@ def common(ctx: typer.Context, numbers: Numbers,
     wanted = [phones.clean_number(n) for n in numbers]
     with _case_frame(ctx, "calls common", wanted) as (conn, case_id, frame, key):
         found = phones.common_contacts(frame, wanted, minimum, limit)
-        label = _Labeller(conn, case_id, key, [c.number for c in found])
+        label = NumberLabels(conn, case_id, key, [c.number for c in found])
     console.print(table_of(f"Contacts common to {minimum}+ of {len(set(wanted))} numbers",
                            ("number", "person", "shared by", "contacts", "first", "last", "records"),
                            ((c.number, label(c.number), f"{len(c.shared_by)}: " + ", ".join(c.shared_by),
@@ -112,7 +81,7 @@ def chains(ctx: typer.Context, number: Number,
     wanted = phones.clean_number(number)
     with _case_frame(ctx, "calls chains", [wanted]) as (conn, case_id, frame, key):
         found = phones.chains(frame, wanted, minutes)
-        label = _Labeller(conn, case_id, key, [c.c for c in found])
+        label = NumberLabels(conn, case_id, key, [c.c for c in found])
     console.print(table_of(f"Chains from {wanted} within {minutes} minutes",
                            ("A", "B", "C (person)", "A calls B", "B calls C", "records"),
                            ((c.a, c.b, f"{c.c} ({label(c.c)})", _when(c.first_at), _when(c.second_at),
@@ -127,7 +96,7 @@ def activity(ctx: typer.Context, number: Number,
     wanted = phones.clean_number(number)
     with _case_frame(ctx, "calls activity", [wanted]) as (conn, case_id, frame, key):
         grid = phones.activity(frame, wanted)
-        label = _Labeller(conn, case_id, key, [wanted])
+        label = NumberLabels(conn, case_id, key, [wanted])
     if not any(any(row) for row in grid):
         raise LanternError(f"no calls or messages for {wanted} in this case")
     hours = [sum(day[h] for day in grid) for h in range(24)]
@@ -143,7 +112,7 @@ def device_switches(ctx: typer.Context) -> None:
     number that rings the same people as one that fell silent."""
     with _case_frame(ctx, "calls switches", []) as (conn, case_id, frame, key):
         found = switches.likely_switches(frame)
-        label = _Labeller(conn, case_id, key, [s.new_number for s in found])
+        label = NumberLabels(conn, case_id, key, [s.new_number for s in found])
     console.print(table_of(f"Likely device switches ({len(found)})",
                            ("kind", "old number", "new number", "person", "date", "overlap", "why", "records"),
                            ((s.kind, s.old_number, s.new_number, label(s.new_number), f"{s.when:%Y-%m-%d}",
@@ -156,7 +125,7 @@ def who(ctx: typer.Context, numbers: Numbers) -> None:
     wanted = [phones.clean_number(n) for n in numbers]
     with _case_frame(ctx, "calls who", wanted) as (conn, case_id, frame, key):
         found = attribution.attribute(conn, case_id, frame, wanted)
-        label = _Labeller(conn, case_id, key, wanted)
+        label = NumberLabels(conn, case_id, key, wanted)
     console.print(table_of("Who uses these numbers", ("number", "person", "evidence"),
                            ((a.number, label(a.number),
                              "withheld: a victim's or a child's number" if label.protected(a.number) else a.reason)
@@ -170,7 +139,7 @@ def contacts(ctx: typer.Context,
     the people whose records give the number (victims pseudonymised)."""
     with _case_frame(ctx, "calls contacts", []) as (conn, case_id, frame, key):
         found = attribution.shared_saved_contacts(conn, case_id, frame)[:limit]
-        label = _Labeller(conn, case_id, key, [c.number for c in found])
+        label = NumberLabels(conn, case_id, key, [c.number for c in found])
     console.print(table_of("Seized phones' contacts, saved in the most phones first",
                            ("number", "person", "phones", "saved as", "records"),
                            ((c.number, label(c.number), str(len(c.phones)),
