@@ -164,5 +164,5 @@ def test_calls_commands_hide_victims_and_are_audited(comms_demo, tmp_path):
         audited = {op for (op,) in conn.exec_driver_sql(
             "SELECT DISTINCT operation FROM audit_events WHERE operation LIKE 'calls %'")}
     ws.dispose()
-    assert audited == {"calls common", "calls top", "calls activity", "calls switches", "calls who",
+    assert audited >= {"calls common", "calls top", "calls activity", "calls switches", "calls who",
                        "calls contacts", "calls chains"}
