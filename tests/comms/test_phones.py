@@ -155,8 +155,11 @@ def test_calls_commands_hide_victims_and_are_audited(comms_demo, tmp_path):
     chart = tmp_path / "activity.png"
     drawn = runner.invoke(app, [*base, "activity", numbers[0], "-o", str(chart)])
     assert drawn.exit_code == 0 and chart.read_bytes()[:4] == b"\x89PNG"
-    for command in (["switches"], ["who", numbers[0]], ["contacts"], ["chains", numbers[0]]):
-        assert runner.invoke(app, [*base, *command]).exit_code == 0
+    for command in (["switches"], ["who", numbers[0]], ["contacts"], ["chains", numbers[0]],
+                    ["colocated", numbers[0]], ["convoys"], ["missing-vehicles"]):
+        result = runner.invoke(app, [*base, *command])
+        assert result.exit_code == 0, result.output
+        assert not any(name in result.output for name in names)
     bad = runner.invoke(app, [*base, "top", "12ab"])
     assert bad.exit_code == 1 and "is not a phone number" in bad.output
     ws = Workspace(str(comms_demo / "lantern.db"))
@@ -165,4 +168,4 @@ def test_calls_commands_hide_victims_and_are_audited(comms_demo, tmp_path):
             "SELECT DISTINCT operation FROM audit_events WHERE operation LIKE 'calls %'")}
     ws.dispose()
     assert audited >= {"calls common", "calls top", "calls activity", "calls switches", "calls who",
-                       "calls contacts", "calls chains"}
+                       "calls contacts", "calls chains", "calls colocated", "calls convoys", "calls missing-vehicles"}

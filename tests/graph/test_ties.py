@@ -38,7 +38,8 @@ def _network(db: Path) -> Network:
 def test_vehicles_premises_and_addresses_tie_people_with_their_evidence(demo):
     net = _network(demo / "lantern.db")
     kinds = {e.type for e in net.edges.values()}
-    assert {"shared-vehicle", "same-premises", "shared-address", "seen-with", "called", "saved-contact"} <= kinds
+    assert {"shared-vehicle", "same-premises", "shared-address", "seen-with", "called", "saved-contact",
+            "travelled-with"} <= kinds
     ws = Workspace(str(demo / "lantern.db"))
     with ws.reader() as conn:
         schema_of = dict(conn.exec_driver_sql("SELECT id, schema FROM records").all())
@@ -55,6 +56,9 @@ def test_vehicles_premises_and_addresses_tie_people_with_their_evidence(demo):
         if edge.type == "same-premises":
             assert all(schema_of[r] in ("Sighting", "Crime") for r in edge.evidence)
             assert set(net.premises[edge.a]) & set(net.premises[edge.b])
+        if edge.type == "travelled-with":  # the evidence is ANPR reads of the two people's vehicles
+            assert all(schema_of[r] == "AnprRead" for r in edge.evidence)
+            assert edge.a not in net.victims and edge.b not in net.victims
         if edge.type == "saved-contact":  # the evidence is the contact entry of a seized phone
             assert all(schema_of[r] == "Phone" for r in edge.evidence) and edge.first is None
         if edge.type == "shared-address":

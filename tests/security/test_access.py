@@ -43,6 +43,9 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "calls switches": ["--case", "secret", "calls", "switches"],
         "calls who": ["--case", "secret", "calls", "who", "07700900101"],
         "calls contacts": ["--case", "secret", "calls", "contacts"],
+        "calls colocated": ["--case", "secret", "calls", "colocated", "07700900101"],
+        "calls convoys": ["--case", "secret", "calls", "convoys"],
+        "calls missing-vehicles": ["--case", "secret", "calls", "missing-vehicles"],
         "case revoke": ["case", "revoke", "secret", "lead"],
     }
 

@@ -11,13 +11,15 @@ import typer
 from sqlalchemy import Connection
 
 from lantern.commands.context import session_of
-from lantern.comms import attribution, phones, switches
+from lantern.comms import attribution, colocation, phones, switches
 from lantern.comms.chart import activity_chart
 from lantern.comms.frame import CommsFrame, load_frame
 from lantern.comms.labels import NumberLabels
 from lantern.errors import LanternError
+from lantern.graph.build import person_entities
 from lantern.output import console, table_of
 from lantern.security.policy import Permission
+from lantern.security.pseudonymise import Pseudonymiser
 
 calls_app = typer.Typer(help="Communications data: contacts, common contacts, chains, activity, device "
                              "switches, who uses a number, seized phones' contacts.", no_args_is_help=True)
@@ -145,3 +147,49 @@ def contacts(ctx: typer.Context,
                            ((c.number, label(c.number), str(len(c.phones)),
                              "(withheld: a victim or a child)" if label.protected(c.number) else ", ".join(c.names),
                              _records(c.records)) for c in found)))
+
+
+@calls_app.command("colocated")
+def colocated(ctx: typer.Context, number: Number,
+              minutes: Annotated[float, typer.Option(help="Within this many minutes.")] = 30,
+              km: Annotated[float, typer.Option(help="Cells within this distance count as near.")] = 1.0,
+              limit: Annotated[int, typer.Option(help="How many phones to list.")] = 20) -> None:
+    """Phones seen on the same or a nearby cell as this number, at about the same time."""
+    wanted = phones.clean_number(number)
+    with _case_frame(ctx, "calls colocated", [wanted]) as (conn, case_id, frame, key):
+        found = colocation.co_located(frame, wanted, minutes=minutes, km=km)[:limit]
+        label = NumberLabels(conn, case_id, key, [wanted, *(c.number for c in found)])
+    console.print(table_of(f"Phones near {wanted} ({label(wanted)}) within {minutes:g} min and {km:g} km",
+                           ("number", "person", "occasions", "on calls together", "first", "last", "cells",
+                            "records"),
+                           ((c.number, label(c.number), str(c.occasions), str(c.on_calls), _when(c.first),
+                             _when(c.last), ", ".join(c.cells[:4]), _records(list(c.evidence))) for c in found)))
+
+
+@calls_app.command("convoys")
+def convoys(ctx: typer.Context,
+            minutes: Annotated[float, typer.Option(help="Read by one camera within this many minutes.")] = 5,
+            minimum: Annotated[int, typer.Option("--min", help="On at least this many days.")] = 2) -> None:
+    """Vehicles travelling together: read by the same ANPR camera minutes apart, day after day."""
+    with _case_frame(ctx, "calls convoys", []) as (_, _case_id, frame, _key):
+        found = colocation.travelling_together(frame, minutes=minutes, min_occasions=minimum)
+    console.print(table_of(f"Vehicles travelling together ({len(found)} pairs)",
+                           ("vehicle", "vehicle", "days", "cameras", "why", "ANPR records"),
+                           ((c.vrm_a, c.vrm_b, str(c.occasions), ", ".join(c.cameras), c.reason,
+                             _records(list(c.evidence))) for c in found)))
+
+
+@calls_app.command("missing-vehicles")
+def missing_vehicles(ctx: typer.Context) -> None:
+    """Vehicles read near where a missing child was found, while the child was missing
+    (children pseudonymised)."""
+    with _case_frame(ctx, "calls missing-vehicles", []) as (conn, case_id, frame, key):
+        found = colocation.vehicles_near_premises_while_missing(conn, frame, case_id)
+        pseudonymiser = Pseudonymiser(conn, case_id, key)
+        entity_of = person_entities(conn, case_id)
+    console.print(table_of(f"Vehicles near where missing children were found, while they were missing ({len(found)})",
+                           ("vehicle", "child", "episode", "from", "to", "area", "reads"),
+                           ((v.vrm, pseudonymiser.token("child", entity_of.get(v.person_record, str(v.person_record)))
+                             if v.person_record else "-",
+                             v.reference or str(v.episode_record), _when(v.start), _when(v.end), v.outward,
+                             _records(list(v.reads))) for v in found)))

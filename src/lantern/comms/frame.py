@@ -36,7 +36,8 @@ MESSAGE_PROPS = ("date", "sender", "recipient")
 TABLES = ("calls", "observations", "contacts", "cells", "anpr")
 
 
-def _when(value: str | None) -> datetime | None:
+def parse_when(value: str | None) -> datetime | None:
+    """An ISO date-time from the store, to the second (None if there is none)."""
     if not value or len(value) < 10:
         return None
     try:
@@ -89,14 +90,14 @@ class CommsFrame:
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]  # noqa: S608
 
 
-def _calls_and_observations(conn: Connection, case_id: int) -> tuple[pa.Table, pa.Table]:
+def _calls_and_observations(conn: Connection, case_id: int, wanted: bool = True) -> tuple[pa.Table, pa.Table]:
     calls: dict[tuple[Any, ...], list[int]] = {}
     kinds: dict[tuple[Any, ...], str] = {}
     obs: dict[str, list[Any]] = {k: [] for k in ("record_id", "target", "other", "at", "imei", "imsi",
                                                    "cell_start", "cell_end")}
-    for schema, props in (("Call", CALL_PROPS), ("Message", MESSAGE_PROPS)):
+    for schema, props in (("Call", CALL_PROPS), ("Message", MESSAGE_PROPS)) if wanted else ():
         for record, values in _pivot(conn, case_id, schema, props).items():
-            at = _when(values.get("date"))
+            at = parse_when(values.get("date"))
             a, b = (values.get("sender"), values.get("recipient")) if schema == "Message" else _ends(values)
             if at is None or not a or not b:
                 continue
@@ -159,23 +160,27 @@ def _cells(conn: Connection, case_id: int) -> pa.Table:
 
 def _anpr(conn: Connection, case_id: int) -> pa.Table:
     found = _pivot(conn, case_id, "AnprRead", ("vrm", "date", "camera", "address", "postcode"))
-    rows = [(r, v) for r, v in found.items() if v.get("vrm") and _when(v.get("date"))]
+    rows = [(r, v) for r, v in found.items() if v.get("vrm") and parse_when(v.get("date"))]
     return pa.table({
         "record_id": pa.array([r for r, _ in rows], pa.int64()),
         "vrm": pa.array([v["vrm"] for _, v in rows], pa.string()),
-        "at": pa.array([_when(v["date"]) for _, v in rows], pa.timestamp("s")),
+        "at": pa.array([parse_when(v["date"]) for _, v in rows], pa.timestamp("s")),
         "camera": pa.array([v.get("camera") for _, v in rows], pa.string()),
         "place": pa.array([v.get("address") for _, v in rows], pa.string()),
         "postcode": pa.array([v.get("postcode") for _, v in rows], pa.string()),
     })
 
 
-def load_frame(conn: Connection, case_id: int) -> CommsFrame:
-    """The case's communications data in an in-memory DuckDB (a derived copy)."""
+def load_frame(conn: Connection, case_id: int, only: tuple[str, ...] = TABLES) -> CommsFrame:
+    """The case's communications data in an in-memory DuckDB (a derived copy); ``only`` names
+    the tables wanted (the others are left empty), e.g. ANPR alone for the network."""
     db = duckdb.connect()
-    calls, observations = _calls_and_observations(conn, case_id)
-    for name, table in (("calls", calls), ("observations", observations), ("contacts", _contacts(conn, case_id)),
-                        ("cells", _cells(conn, case_id)), ("anpr", _anpr(conn, case_id))):
+    calls, observations = _calls_and_observations(conn, case_id, wanted="calls" in only or "observations" in only)
+    loaders = {"contacts": _contacts, "cells": _cells, "anpr": _anpr}
+    found = {"calls": calls, "observations": observations}
+    for name in ("contacts", "cells", "anpr"):
+        found[name] = loaders[name](conn, case_id) if name in only else loaders[name](conn, -1)
+    for name, table in found.items():
         db.register(f"{name}_arrow", table)
         db.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608 - fixed names
         db.unregister(f"{name}_arrow")

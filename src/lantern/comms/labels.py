@@ -33,9 +33,11 @@ class NumberLabels:
         return self.victim_number(number) or bool(set(self.users.get(number, {})) & self.children)
 
     def __call__(self, number: str) -> str:
-        people = self.users.get(number, {})
+        # Tokens are keyed by the person, as in the network's products, so one child has one
+        # pseudonym everywhere.
+        people = sorted(self.users.get(number, {}))
         if self.victim_number(number):
-            return self.pseudonymiser.token("victim", number)
-        if people and set(people) & self.children:
-            return self.pseudonymiser.token("child", number)
-        return ", ".join(sorted(people)) or "-"
+            return self.pseudonymiser.token("victim", people[0])
+        if set(people) & self.children:
+            return self.pseudonymiser.token("child", people[0])
+        return ", ".join(people) or "-"

@@ -20,8 +20,10 @@ from itertools import combinations
 
 from sqlalchemy import Connection, select
 
+from lantern.comms.colocation import travelling_together
+from lantern.comms.frame import load_frame
 from lantern.errors import LanternError
-from lantern.graph.edges import Edge, Network, Window, day_number, tie_key
+from lantern.graph.edges import EVIDENCE_SAMPLE, Edge, Network, Window, day_number, tie_key
 from lantern.resolve.objects import keyer
 from lantern.store import tables
 
@@ -257,6 +259,31 @@ def _recorded_vehicles(conn: Connection, case_id: int, entity_of: dict[int, str]
             net.vehicles.setdefault(person, {})[vehicle] = labels.get(vehicle, vehicle)
 
 
+def _convoy_edges(conn: Connection, case_id: int, net: Network, window: Window) -> None:
+    """The drivers of two vehicles that ANPR cameras read within minutes of each other on
+    several days (travelling together; lantern.comms.colocation)."""
+    users: dict[str, set[str]] = defaultdict(set)
+    for person, vehicles in net.vehicles.items():
+        for plate in vehicles.values():
+            users[plate].add(person)
+    if not users:
+        return
+    for convoy in travelling_together(load_frame(conn, case_id, only=("anpr",))):
+        days = [day.isoformat() for day in convoy.dates if window.holds(day.isoformat())]
+
+        def drivers(plate: str, year: int = convoy.dates[-1].year) -> set[str]:
+            """Who could have driven it: not recorded victims, not children at the time."""
+            return {p for p in users.get(plate, set()) if p not in net.victims and year - net.born.get(p, 0) >= 18}
+
+        for a in drivers(convoy.vrm_a):
+            for b in drivers(convoy.vrm_b):
+                if a != b and days:
+                    edge = net.tie(a, b, "travelled-with")
+                    for day in days:
+                        edge.add(day, convoy.evidence[0])
+                    edge.evidence.extend(r for r in convoy.evidence[1:EVIDENCE_SAMPLE] if r not in edge.evidence)
+
+
 def _premises_edges(events: dict[tuple[str, str, str], _Event], net: Network, window: Window,
                     labels: dict[str, str]) -> None:
     """People seen at the same premises within SAME_PREMISES_DAYS, on different occasions."""
@@ -376,6 +403,7 @@ def build_network(conn: Connection, case_id: int, window: Window | None = None) 
     _event_edges(events, net, window)
     _vehicle_edges(events, net, window, objects.labels)
     _recorded_vehicles(conn, case_id, entity_of, net, objects)
+    _convoy_edges(conn, case_id, net, window)
     _premises_edges(events, net, window, objects.labels)
     _address_edges(conn, case_id, entity_of, net, window, objects)
     _person_links(conn, case_id, entity_of, net, window)

@@ -19,7 +19,7 @@ from datetime import date
 TYPE_WEIGHT = {"called": 1.0, "seen-with": 2.0, "co-accused": 3.0, "victim-suspect": 1.0,
                "mentioned-with": 1.0, "stopped-with": 2.0, "in-custody-with": 1.5,
                "shared-vehicle": 2.0, "shared-phone": 2.0, "shared-address": 1.0, "same-premises": 1.0,
-               "associate": 2.0, "family": 1.0, "saved-contact": 2.0}
+               "associate": 2.0, "family": 1.0, "saved-contact": 2.0, "travelled-with": 2.0}
 NIGHT_HOURS = frozenset((22, 23, 0, 1, 2, 3, 4, 5))
 NIGHT_BONUS = 0.5  # an all-night tie weighs 1.5 times an all-day one
 RECENCY_HALF_LIFE_DAYS = 365.0
