@@ -85,20 +85,24 @@ def _device_changes(frame: CommsFrame, group: str, device: str, kind: str) -> li
 def _contact_successions(frame: CommsFrame, known: set[tuple[str, str]]) -> list[Switch]:
     """A number that falls silent, and a new one that starts within QUIET_DAYS ringing the
     same people. Candidates come from shared contacts, so this is not every pair of numbers."""
+    # Narrow before pairing: only numbers that fell silent, only the calls of their contacts
+    # around the time they fell silent, only numbers that started then.
     rows = frame.rows("""
         WITH ends AS (SELECT a AS n, b AS other, "at" FROM calls UNION ALL SELECT b, a, "at" FROM calls),
-        span AS (SELECT n, min("at") AS first, max("at") AS last, count(DISTINCT other) AS contacts
-                 FROM ends GROUP BY n),
-        latest AS (SELECT max("at") AS at_end FROM calls),
-        pairs AS (SELECT o.n AS old, w.n AS new, count(DISTINCT o.other) AS shared
-                  FROM (SELECT DISTINCT n, other FROM ends) o
-                  JOIN (SELECT DISTINCT n, other FROM ends) w ON o.other = w.other AND o.n <> w.n
-                  GROUP BY o.n, w.n HAVING count(DISTINCT o.other) >= ?)
+        span AS (SELECT n, min("at") AS first, max("at") AS last FROM ends GROUP BY n),
+        silent AS (SELECT n, first, last FROM span
+                   WHERE last < (SELECT max("at") FROM calls) - to_days(CAST(? AS BIGINT))),
+        old_contacts AS (SELECT DISTINCT e.n AS old, e.other, s.first AS old_first, s.last AS old_last
+                         FROM ends e JOIN silent s ON s.n = e.n),
+        pairs AS (SELECT oc.old, e.n AS new, count(DISTINCT oc.other) AS shared
+                  FROM old_contacts oc JOIN ends e ON e.other = oc.other AND e.n <> oc.old
+                       AND e."at" > oc.old_last - to_days(CAST(? AS BIGINT))
+                       AND e."at" <= oc.old_last + to_days(CAST(? AS BIGINT) * 2)
+                  GROUP BY oc.old, e.n HAVING count(DISTINCT oc.other) >= ?)
         SELECT p.old, p.new, w.first, p.shared
-        FROM pairs p JOIN span o ON o.n = p.old JOIN span w ON w.n = p.new, latest
-        WHERE o.last < latest.at_end - to_days(CAST(? AS BIGINT))
-          AND w.first > o.last - to_days(CAST(? AS BIGINT)) AND w.first <= o.last + to_days(CAST(? AS BIGINT))
-          AND w.first > o.first""", [MIN_CONTACTS, QUIET_DAYS, QUIET_DAYS, QUIET_DAYS])
+        FROM pairs p JOIN silent o ON o.n = p.old JOIN span w ON w.n = p.new
+        WHERE w.first > o.last - to_days(CAST(? AS BIGINT)) AND w.first <= o.last + to_days(CAST(? AS BIGINT))
+          AND w.first > o.first""", [QUIET_DAYS, QUIET_DAYS, QUIET_DAYS, MIN_CONTACTS, QUIET_DAYS, QUIET_DAYS])
     found = []
     for old, new, since, _ in rows:
         if (old, new) in known or old == new:
