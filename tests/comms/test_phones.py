@@ -169,3 +169,30 @@ def test_calls_commands_hide_victims_and_are_audited(comms_demo, tmp_path):
     ws.dispose()
     assert audited >= {"calls common", "calls top", "calls activity", "calls switches", "calls who",
                        "calls contacts", "calls chains", "calls colocated", "calls convoys", "calls missing-vehicles"}
+
+
+def test_the_frame_reads_the_store_on_both_backends(workspace, tmp_path):
+    """CDR rows from two providers and a seized phone's log, as ingested, become one call each."""
+    from lantern.ingest.loader import ingest_file
+    from lantern.ingest.profile import load_profile
+
+    files = {
+        "qnet.csv": ("synth-cdr-qnet", "RECORD_ID,TARGET,A_NUMBER,B_NUMBER,CALL_TYPE,START,DURATION,IMEI,IMSI,"
+                     "FIRST_CELL,LAST_CELL\nQ1,07700900001,07700900001,07700900002,VOICE,01/03/2024 20:00:00,60,"
+                     "353911100000000,234150000000000,C1,C1\nQ2,07700900001,07700900003,07700900001,SMS,"
+                     "02/03/2024 09:30:00,0,353911100000000,234150000000000,C2,C2\n"),
+        "vireo.csv": ("synth-cdr-vireo", "REC_SEQ|SUBSCRIBER_MSISDN|CALLING_NUMBER|CALLED_NUMBER|CALL_DATE|CALL_TIME|"
+                      "DURATION_SECS|EVENT|IMEI|IMSI|CELL_ID_START|CELL_ID_END\n1|447700900002|447700900001|"
+                      "447700900002|20240301|200000|60|V|353287110000003|234200000000001|30012|30011\n"),
+        "log.csv": ("synth-device-calls", "Exhibit,Entry Id,Owner Number,Other Number,Direction,Timestamp,Duration\n"
+                    "EX/1,EX/1-C1,07700900002,07700900001,Incoming,2024-03-01 20:00:00,60\n"),
+    }
+    for name, (profile, body) in files.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        ingest_file(workspace, tmp_path / name, load_profile(profile), user="t")
+    with workspace.reader() as conn:
+        frame = load_frame(conn, workspace.case_id(conn))
+    calls = frame.rows('SELECT a, b, kind, len(records) FROM calls ORDER BY "at"')
+    assert calls == [("+447700900001", "+447700900002", "voice", 3), ("+447700900003", "+447700900001", "sms", 1)]
+    targets = frame.rows("SELECT target, count(*) FROM observations GROUP BY target ORDER BY target")
+    assert targets == [("+447700900001", 2), ("+447700900002", 2)]  # the log's owner is a target too
