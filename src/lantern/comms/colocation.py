@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from lantern.comms.frame import CommsFrame, parse_when
 from lantern.comms.phones import clean_number
+from lantern.model.types import DEFAULT_OPTIONS, property_type
 from lantern.store import tables
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
@@ -162,8 +163,9 @@ def travelling_together(frame: CommsFrame, *, minutes: float = 5, min_occasions:
 
 
 def _outward(postcode: str | None) -> str | None:
-    text = re.sub(r"\s", "", postcode or "").upper()
-    return text[:-3] if len(text) > 3 else None
+    """The district (outward code) of a postcode, cleaned as the store cleans postcodes."""
+    cleaned = property_type("postcode").clean(postcode or "", DEFAULT_OPTIONS).value
+    return cleaned.split()[0] if cleaned else None
 
 
 def _address_key(address: str) -> str:
