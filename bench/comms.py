@@ -370,7 +370,7 @@ def arrow_switches(f: ArrowFrame) -> list[tuple[str, str, str]]:
     """switches.likely_switches, in pyarrow + numpy: the same three signs and thresholds."""
     import numpy as np
 
-    from lantern.comms.switches import MIN_CONTACTS, MIN_OVERLAP, QUIET_DAYS
+    from lantern.comms.switches import MAX_CONTACT_REACH, MIN_CONTACTS, MIN_OVERLAP, QUIET_DAYS
 
     c, o = f.calls, f.obs
     (a, b, t_obs, other_obs), numbers = _codes(c["a"], c["b"], o["target"], o["other"])
@@ -417,6 +417,9 @@ def arrow_switches(f: ArrowFrame) -> list[tuple[str, str, str]]:
     np.maximum.at(last_at, n, when)
     pairs = np.unique(n * size + other)
     pn, po = pairs // size, pairs % size
+    reach = np.bincount(po, minlength=size)  # a contact rung by many says nothing (MAX_CONTACT_REACH)
+    narrow = reach[po] <= MAX_CONTACT_REACH
+    pn, po = pn[narrow], po[narrow]
     order = np.argsort(po, kind="stable")
     pn, po = pn[order], po[order]
     starts = np.flatnonzero(np.r_[True, po[1:] != po[:-1]])

@@ -272,6 +272,7 @@ def main() -> None:
     parser.add_argument("--grouped", type=float, default=0.5, help="share of people in planted groups")
     parser.add_argument("--limit", type=float, default=900, help="seconds before a measurement is stopped")
     parser.add_argument("--no-baseline", action="store_true", help="skip networkx")
+    parser.add_argument("--large-only", action="store_true", help=f"only Lantern at {LARGE[0]:,} / {LARGE[1]:,}")
     parser.add_argument("--baseline-only", action="store_true",
                         help="only networkx (to run beside a Lantern-only run on another core)")
     parser.add_argument("--seed", type=int, default=1)
@@ -280,13 +281,15 @@ def main() -> None:
     ratio = args.edges / args.nodes
     exact_n = min(args.exact_nodes, args.nodes)
     plan: list[tuple[str, int, int, Any, int | None]] = []
+    if args.large_only:
+        args.large, args.baseline_only, args.no_baseline = True, True, True
     if not args.baseline_only:
         plan.append(("Lantern, exact betweenness", exact_n, round(exact_n * ratio), run_lantern, None))
     if args.nodes > exact_n and not args.baseline_only:
         plan.append((f"Lantern, betweenness k={args.k}", args.nodes, args.edges, run_lantern, args.k))
     if not args.no_baseline:
         plan.append((f"networkx, betweenness k={args.k}", args.nodes, args.edges, run_networkx, args.k))
-    if args.large and not args.baseline_only:
+    if args.large and (not args.baseline_only or args.large_only):
         plan.append((f"Lantern, betweenness k={args.k}", *LARGE, run_lantern, args.k))
     print(f"planted groups of 3-12 over {args.grouped:.0%} of people; random background of single calls; "
           f"seed {args.seed}; each measurement stopped after {args.limit:.0f}s")

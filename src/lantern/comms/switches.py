@@ -4,7 +4,8 @@ Three signs, strongest first, each with the overlap of contacts before and after
   handset - one number (and SIM) seen in a new handset (IMEI) in its own CDR rows;
   sim     - one handset seen with a new SIM (IMSI) and a new number;
   contacts - a number falls silent and, within 30 days, a new number starts that rings the
-             same people (contact overlap, Jaccard, at least 0.3 over at least 3 contacts).
+             same people (contact overlap, Jaccard, at least 0.3 over at least 3 contacts;
+             numbers in contact with more than 50 people are not counted as shared contacts).
 Only a target's own CDR rows say which handset and SIM made a call, so the first two signs
 need the number to be a target; the third needs only calls.
 """
@@ -19,6 +20,9 @@ from lantern.comms.frame import CommsFrame
 QUIET_DAYS = 30
 MIN_OVERLAP = 0.3
 MIN_CONTACTS = 3
+# A number in contact with more people than this (a takeaway, a taxi firm, a bank) says
+# nothing about whose phone replaced whose: left out of contact successions.
+MAX_CONTACT_REACH = 50
 
 
 @dataclass(frozen=True)
@@ -85,24 +89,24 @@ def _device_changes(frame: CommsFrame, group: str, device: str, kind: str) -> li
 def _contact_successions(frame: CommsFrame, known: set[tuple[str, str]]) -> list[Switch]:
     """A number that falls silent, and a new one that starts within QUIET_DAYS ringing the
     same people. Candidates come from shared contacts, so this is not every pair of numbers."""
-    # Narrow before pairing: only numbers that fell silent, only the calls of their contacts
-    # around the time they fell silent, only numbers that started then.
+    # Narrow before pairing: only numbers that fell silent, and only the contacts of theirs
+    # that few people ring.
     rows = frame.rows("""
         WITH ends AS (SELECT a AS n, b AS other, "at" FROM calls UNION ALL SELECT b, a, "at" FROM calls),
         span AS (SELECT n, min("at") AS first, max("at") AS last FROM ends GROUP BY n),
         silent AS (SELECT n, first, last FROM span
                    WHERE last < (SELECT max("at") FROM calls) - to_days(CAST(? AS BIGINT))),
+        narrow AS (SELECT n AS other FROM ends GROUP BY n HAVING count(DISTINCT other) <= ?),
         old_contacts AS (SELECT DISTINCT e.n AS old, e.other, s.first AS old_first, s.last AS old_last
-                         FROM ends e JOIN silent s ON s.n = e.n),
+                         FROM ends e JOIN silent s ON s.n = e.n JOIN narrow USING (other)),
         pairs AS (SELECT oc.old, e.n AS new, count(DISTINCT oc.other) AS shared
-                  FROM old_contacts oc JOIN ends e ON e.other = oc.other AND e.n <> oc.old
-                       AND e."at" > oc.old_last - to_days(CAST(? AS BIGINT))
-                       AND e."at" <= oc.old_last + to_days(CAST(? AS BIGINT) * 2)
+                  FROM old_contacts oc JOIN (SELECT DISTINCT n, other FROM ends) e
+                       ON e.other = oc.other AND e.n <> oc.old
                   GROUP BY oc.old, e.n HAVING count(DISTINCT oc.other) >= ?)
         SELECT p.old, p.new, w.first, p.shared
         FROM pairs p JOIN silent o ON o.n = p.old JOIN span w ON w.n = p.new
         WHERE w.first > o.last - to_days(CAST(? AS BIGINT)) AND w.first <= o.last + to_days(CAST(? AS BIGINT))
-          AND w.first > o.first""", [QUIET_DAYS, QUIET_DAYS, QUIET_DAYS, MIN_CONTACTS, QUIET_DAYS, QUIET_DAYS])
+          AND w.first > o.first""", [QUIET_DAYS, MAX_CONTACT_REACH, MIN_CONTACTS, QUIET_DAYS, QUIET_DAYS])
     found = []
     for old, new, since, _ in rows:
         if (old, new) in known or old == new:
