@@ -28,6 +28,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Why this work is done; recorded in every audit event."),
     Setting("key_dir", "LANTERN_KEY_DIR", None,
             "Folder of the workspace's keys and audit witness file (default: beside a SQLite file)."),
+    Setting("data_dir", "LANTERN_DATA_DIR", None,
+            "Folder of bulk call data (`lantern calls load`) (default: beside a SQLite file)."),
 )
 
 SETTING_BY_NAME = {s.name: s for s in SETTINGS}
@@ -42,6 +44,7 @@ class Settings:
     password: str | None = None
     purpose: str = "investigation"
     key_dir: str | None = None
+    data_dir: str | None = None
 
     @property
     def acting_user(self) -> str:

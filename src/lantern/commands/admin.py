@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select, update
 
+from lantern.commands.calls import bulk_store
 from lantern.commands.context import session_of, settings_of
 from lantern.errors import LanternError
 from lantern.output import console, err_console, table_of
@@ -219,6 +220,8 @@ def case_review(
         note.detail = {"decision": decision, "next_review": next_review}
         if decision == "dispose":
             note.detail["erased"] = retention.dispose_case(conn, ref.id)  # counts only, no content
+            if (calls := bulk_store(session)) is not None:
+                note.detail["erased"]["bulk_call_bytes"] = calls.erase(ref.id)
     console.print(f"Recorded {decision} for case {case}")
 
 

@@ -12,14 +12,26 @@ from sqlalchemy import Connection
 
 from lantern.commands.context import session_of
 from lantern.comms import attribution, colocation, phones, switches
+from lantern.comms.callstore import (
+    LAYOUTS,
+    BulkLoad,
+    CallStore,
+    layout_named,
+    load_bulk,
+    rejected_rows,
+    vouched_files,
+)
 from lantern.comms.chart import activity_chart
 from lantern.comms.frame import CommsFrame, load_frame
 from lantern.comms.labels import NumberLabels
 from lantern.errors import LanternError
 from lantern.graph.build import person_entities
-from lantern.output import console, table_of
-from lantern.security.policy import Permission
+from lantern.output import console, err_console, table_of
+from lantern.security.policy import AccessDenied, Permission
 from lantern.security.pseudonymise import Pseudonymiser
+from lantern.security.session import Session
+
+REJECTS_SHOWN = 20
 
 calls_app = typer.Typer(help="Communications data: contacts, common contacts, chains, activity, device "
                              "switches, who uses a number, seized phones' contacts.", no_args_is_help=True)
@@ -43,7 +55,78 @@ def _case_frame(ctx: typer.Context, operation: str, numbers: list[str]
     session = session_of(ctx)
     with session.case_action(Permission.READ, operation, "CONSULT") as (conn, case, note):
         note.objects = [f"phone:{n}" for n in numbers]
-        yield conn, case.id, load_frame(conn, case.id), session.keys.pseudonym_key
+        with load_frame(conn, case.id, bulk=bulk_store(session)) as frame:
+            yield conn, case.id, frame, session.keys.pseudonym_key
+
+
+def bulk_store(session: Session) -> CallStore | None:
+    """The workspace's bulk call data, if it has a place for it (a PostgreSQL workspace has
+    one only with --data-dir)."""
+    try:
+        return session.call_store
+    except LanternError:
+        return None
+
+
+@calls_app.command("load")
+def load(ctx: typer.Context,
+         files: Annotated[list[Path], typer.Argument(help="Provider CDR files (CSV or pipe-separated).")],
+         layout: Annotated[str, typer.Option(help=f"The provider's layout: {', '.join(LAYOUTS)}.")]) -> None:
+    """Load large provider CDRs (millions of rows) by DuckDB into the case's bulk call data,
+    each file whole or not at all; rows that cannot be used are kept with row, field and reason."""
+    chosen = layout_named(layout)
+    session = session_of(ctx)
+    failed = False
+    for path in files:
+        try:
+            with (err_console.status(f"Loading {path.name} ({chosen.provider} layout) with DuckDB"),
+                  session.case_action(Permission.WRITE, "calls load", "COLLECT") as (conn, case, note)):
+                done = load_bulk(conn, session.call_store, case.id, path, chosen, session.actor.username)
+                note.objects = [f"source:{done.source_id}"]
+                note.detail = {"file": path.name, "sha256": done.sha256, "layout": chosen.provider,
+                               "duplicate": done.duplicate}
+                if done.result is not None:
+                    note.detail |= {"rows": done.result.rows, "rejected": done.result.rejected}
+        except AccessDenied:
+            raise
+        except LanternError as exc:
+            failed = True
+            err_console.print(f"[bold red]error:[/] {exc} [dim](nothing loaded from this file)[/]",
+                              highlight=False, soft_wrap=True)
+            continue
+        _print_load(done)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_load(done: BulkLoad) -> None:
+    name = Path(done.file).name
+    if done.result is None:
+        console.print(f"[yellow]{name}[/]: already loaded as source #{done.source_id}; nothing to do")
+        return
+    r = done.result
+    console.print(f"[green]{name}[/]: source #{done.source_id}: {r.rows:,} rows, {r.calls_added:,} new calls, "
+                  f"{r.calls_merged:,} rows of calls already known, {r.observations:,} handset observations"
+                  + (f", [yellow]{r.rejected:,} rows rejected[/]" if r.rejected else ""), highlight=False)
+    if r.rejects:
+        console.print(table_of(f"Rejected rows of {name} (first {min(len(r.rejects), REJECTS_SHOWN)}; "
+                               f"all with `lantern calls rejected {done.source_id}`)", ("row", "field", "reason"),
+                               ((str(x.row), x.field, x.reason) for x in r.rejects[:REJECTS_SHOWN])))
+
+
+@calls_app.command("rejected")
+def rejected(ctx: typer.Context,
+             source: Annotated[int, typer.Argument(help="The source number `calls load` gave the file.")],
+             limit: Annotated[int, typer.Option(help="How many rows to list.")] = 1000) -> None:
+    """Rows of a loaded CDR that could not be used: row, field, reason and the line as read."""
+    session = session_of(ctx)
+    with session.case_action(Permission.READ, "calls rejected", "CONSULT") as (conn, case, note):
+        note.objects = [f"source:{source}"]
+        if source not in vouched_files(conn, case.id):
+            raise LanternError(f"no CDR source #{source} in case {case.name!r}")
+        rows = rejected_rows(session.call_store, case.id, source, limit)
+    console.print(table_of(f"Rejected rows of CDR source #{source} ({len(rows)})", ("row", "field", "reason", "line"),
+                           ((str(r), f, why, line) for r, f, why, line in rows)))
 
 
 @calls_app.command("top")

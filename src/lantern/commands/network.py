@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from lantern.commands.calls import bulk_store
 from lantern.commands.context import session_of
 from lantern.errors import LanternError
 from lantern.graph import query, service
@@ -45,7 +46,8 @@ def network(
     session = session_of(ctx)
     with session.case_action(Permission.WRITE, "network", "COMBINE") as (conn, case, note):
         summary = service.build_and_store(conn, case.id, session.actor.username, resolution=resolution, seed=seed,
-                                          window=Window(date_from, date_to), objective=objective)
+                                          window=Window(date_from, date_to), objective=objective,
+                                          bulk=bulk_store(session))
         note.objects = [f"network:{summary.run_id}"]
         note.detail = {"people": summary.people, "edges": summary.edges, "groups": summary.groups,
                        "objective": objective, "resolution": resolution, "seed": seed, "from": date_from,

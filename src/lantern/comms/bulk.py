@@ -231,14 +231,19 @@ def _clean_sql(path: Path, layout: CdrLayout, header: list[str]) -> str:
         FROM checked"""  # noqa: S608 - names and literals are quoted by _col and _lit
 
 
-def load_cdr(db: duckdb.DuckDBPyConnection, path: Path, layout: CdrLayout) -> LoadResult:
+def load_cdr(db: duckdb.DuckDBPyConnection, path: Path, layout: CdrLayout, file_no: int | None = None) -> LoadResult:
     """Load one provider CDR file into the frame's ``calls`` and ``observations`` (made if
-    absent), merging calls already there; all or nothing (one transaction)."""
+    absent), merging calls already there; all or nothing (one transaction). ``file_no`` is
+    the file's number (by default the next one); anything already under it is replaced."""
     header = _header(path, layout)
     db.execute(_TABLES)
     db.execute("BEGIN")
     try:
-        result = _load(db, path, layout, header)
+        if file_no is None:
+            file_no = int(db.execute("SELECT coalesce(max(file_no), 0) + 1 FROM cdr_files").fetchone()[0])  # type: ignore[index]
+        if db.execute("SELECT 1 FROM cdr_files WHERE file_no = ?", [file_no]).fetchone():
+            forget(db, file_no)
+        result = _load(db, path, layout, header, file_no)
     except BaseException:
         db.execute("ROLLBACK")
         raise
@@ -249,11 +254,24 @@ def load_cdr(db: duckdb.DuckDBPyConnection, path: Path, layout: CdrLayout) -> Lo
     return result
 
 
-def _load(db: duckdb.DuckDBPyConnection, path: Path, layout: CdrLayout, header: list[str]) -> LoadResult:
+def forget(db: duckdb.DuckDBPyConnection, file_no: int) -> None:
+    """Remove every trace of one file from a bulk frame (e.g. an orphan of a load whose store
+    transaction never committed, before its number is used again)."""
+    db.execute("""
+        UPDATE calls SET records = list_filter(records, lambda r: r // $stride <> $f)
+        WHERE list_bool_or(list_transform(records, lambda r: r // $stride = $f))""", {"stride": ROW_STRIDE, "f": file_no})
+    db.execute("DELETE FROM calls WHERE len(records) = 0")
+    db.execute("UPDATE calls SET call_id = records[1] WHERE call_id // $stride = $f", {"stride": ROW_STRIDE, "f": file_no})
+    db.execute("DELETE FROM observations WHERE record_id // $stride = $f", {"stride": ROW_STRIDE, "f": file_no})
+    db.execute("DELETE FROM rejected WHERE file_no = ?", [file_no])
+    db.execute("DELETE FROM cdr_files WHERE file_no = ?", [file_no])
+
+
+def _load(db: duckdb.DuckDBPyConnection, path: Path, layout: CdrLayout, header: list[str], file_no: int
+          ) -> LoadResult:
     def one(sql: str, params: list[object] | None = None) -> int:
         return int(db.execute(sql, params or []).fetchone()[0])  # type: ignore[index]
 
-    file_no = one("SELECT coalesce(max(file_no), 0) + 1 FROM cdr_files")
     db.execute(_DROP_TEMP)
     db.execute(f"CREATE TEMP TABLE cdr_load AS {_clean_sql(path, layout, header)}")
     # Rows DuckDB could not read have their row numbers (header = row 1) in cdr_errors; the

@@ -22,12 +22,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 from sqlalchemy import Connection, select
 
+from lantern.comms.bulk import ROW_STRIDE
+from lantern.comms.callstore import CallStore, vouched_files
+from lantern.errors import LanternError
 from lantern.store import tables
 
 CALL_PROPS = ("date", "a_number", "b_number", "direction", "call_type", "duration", "imei", "imsi",
@@ -80,6 +84,16 @@ def _ends(values: dict[str, str]) -> tuple[str | None, str | None]:
 class CommsFrame:
     db: duckdb.DuckDBPyConnection
     case_id: int
+
+    def __enter__(self) -> CommsFrame:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the frame (and of the case's bulk file, which a load needs to itself)."""
+        self.db.close()
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.db.execute(sql, params or []).fetchall()
@@ -171,19 +185,66 @@ def _anpr(conn: Connection, case_id: int) -> pa.Table:
     })
 
 
-def load_frame(conn: Connection, case_id: int, only: tuple[str, ...] = TABLES) -> CommsFrame:
+def load_frame(conn: Connection, case_id: int, only: tuple[str, ...] = TABLES,
+               bulk: CallStore | None = None) -> CommsFrame:
     """The case's communications data in an in-memory DuckDB (a derived copy); ``only`` names
-    the tables wanted (the others are left empty), e.g. ANPR alone for the network."""
+    the tables wanted (the others are left empty), e.g. ANPR alone for the network. With
+    ``bulk``, the CDRs ``lantern calls load`` kept for the case join the store's calls."""
     db = duckdb.connect()
     calls, observations = _calls_and_observations(conn, case_id, wanted="calls" in only or "observations" in only)
     loaders = {"contacts": _contacts, "cells": _cells, "anpr": _anpr}
     found = {"calls": calls, "observations": observations}
     for name in ("contacts", "cells", "anpr"):
         found[name] = loaders[name](conn, case_id) if name in only else loaders[name](conn, -1)
+    path = bulk.existing(case_id) if bulk is not None and ("calls" in only or "observations" in only) else None
     for name, table in found.items():
         db.register(f"{name}_arrow", table)
-        db.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608 - fixed names
+        stored = f"store_{name}" if path is not None and name in ("calls", "observations") else name
+        db.execute(f"CREATE TABLE {stored} AS SELECT * FROM {name}_arrow")  # noqa: S608 - fixed names
         db.unregister(f"{name}_arrow")
-    db.execute("CREATE INDEX calls_a ON calls(a)")
-    db.execute("CREATE INDEX calls_b ON calls(b)")
+    if path is not None:
+        _join_bulk(db, path, vouched_files(conn, case_id))
+    else:
+        db.execute("CREATE INDEX calls_a ON calls(a)")
+        db.execute("CREATE INDEX calls_b ON calls(b)")
     return CommsFrame(db, case_id)
+
+
+def _join_bulk(db: duckdb.DuckDBPyConnection, path: Path, files: list[int]) -> None:
+    """``calls`` and ``observations`` as views over the bulk file and the store's rows: a call
+    in both (a CDR row and a seized phone's log) is one row with the records of both."""
+    try:
+        db.execute(f"ATTACH {_quoted(str(path))} AS bulk (READ_ONLY)")
+    except duckdb.Error as exc:
+        raise LanternError(f"{path}: cannot read the case's bulk calls ({exc})") from None
+    loaded = {int(f) for (f,) in db.execute("SELECT file_no FROM bulk.cdr_files").fetchall()}
+    calls, observations = "bulk.calls", "bulk.observations"
+    if orphans := sorted(loaded - set(files)):  # files no source vouches for: leave them out
+        listed = "[" + ", ".join(str(int(f)) for f in orphans) + "]"
+        outside = f"NOT list_contains({listed}, r // {ROW_STRIDE})"
+        db.execute(f"""CREATE TEMP VIEW bulk_calls AS
+            SELECT * REPLACE (list_filter(records, lambda r: {outside}) AS records) FROM bulk.calls
+            WHERE len(list_filter(records, lambda r: {outside})) > 0""")  # noqa: S608 - integers
+        db.execute(f"""CREATE TEMP VIEW bulk_observations AS SELECT * FROM bulk.observations
+            WHERE NOT list_contains({listed}, record_id // {ROW_STRIDE})""")  # noqa: S608 - integers
+        calls, observations = "bulk_calls", "bulk_observations"
+    # The store's calls (few) are matched to the bulk ones once; the views then only scan.
+    db.execute(f"""CREATE TABLE store_matched AS
+        SELECT s.*, b.call_id AS bulk_id
+        FROM store_calls s LEFT JOIN {calls} b
+          ON b.a = s.a AND b.b = s.b AND b."at" = s."at" AND b.duration IS NOT DISTINCT FROM s.duration""")  # noqa: S608
+    db.execute("""CREATE TABLE store_records AS
+        SELECT bulk_id, list_sort(flatten(list(records))) AS records FROM store_matched
+        WHERE bulk_id IS NOT NULL GROUP BY bulk_id""")
+    db.execute(f"""CREATE VIEW calls AS
+        SELECT b.call_id, b.a, b.b, b.kind, b."at", b.duration,
+               CASE WHEN m.records IS NULL THEN b.records ELSE list_sort(b.records || m.records) END AS records
+        FROM {calls} b LEFT JOIN store_records m ON m.bulk_id = b.call_id
+        UNION ALL
+        SELECT call_id, a, b, kind, "at", duration, records FROM store_matched WHERE bulk_id IS NULL""")  # noqa: S608
+    union = f"SELECT * FROM {observations} UNION ALL SELECT * FROM store_observations"  # noqa: S608 - fixed names
+    db.execute(f"CREATE VIEW observations AS {union}")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

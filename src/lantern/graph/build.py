@@ -17,13 +17,25 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Connection, select
 
+from lantern.comms.bulk import ROW_STRIDE
+from lantern.comms.callstore import CallStore
 from lantern.comms.colocation import travelling_together
-from lantern.comms.frame import load_frame
+from lantern.comms.frame import CommsFrame, load_frame
 from lantern.errors import LanternError
-from lantern.graph.edges import EVIDENCE_SAMPLE, Edge, Network, Window, day_number, tie_key
+from lantern.graph.edges import (
+    EVIDENCE_SAMPLE,
+    NIGHT_HOURS,
+    Edge,
+    Network,
+    Window,
+    day_number,
+    tie_key,
+)
 from lantern.resolve.objects import keyer
 from lantern.store import tables
 
@@ -131,6 +143,42 @@ def _call_edges(conn: Connection, case_id: int, users: dict[str, dict[str, int]]
                 for b in called:
                     if a != b:
                         net.tie(a, b, "called").add(values.get("date"), record)
+
+
+NIGHT = ", ".join(str(h) for h in sorted(NIGHT_HOURS))
+
+
+def _bulk_call_edges(conn: Connection, case_id: int, bulk: CallStore, users: dict[str, dict[str, int]],
+                     net: Network, window: Window) -> None:
+    """Calls of the CDRs kept in bulk (``lantern calls load``), summed per pair of numbers by
+    DuckDB; calls the store also holds (a seized phone's log) were counted by _call_edges."""
+    if bulk.existing(case_id) is None or not users:
+        return
+    with load_frame(conn, case_id, only=("calls",), bulk=bulk) as frame:
+        frame.db.register("known_numbers", pa.table({"number": list(users)}))
+        rows = _bulk_pairs(frame, window)
+    for a_number, b_number, count, first, last, night, records in rows:
+        for a in users[a_number]:
+            for b in users[b_number]:
+                if a != b:
+                    net.tie(a, b, "called").add_many(int(count), first, last, int(night), records)
+
+
+def _bulk_pairs(frame: CommsFrame, window: Window) -> list[tuple[Any, ...]]:
+    """Per pair of known numbers: calls, first, last, night calls and a sample of records."""
+    where, params = "", list[str]()
+    if window.start:
+        where, params = where + ' AND "at" >= ?', [*params, window.start]
+    if window.end:
+        where, params = where + ' AND "at" < ?::DATE + 1', [*params, window.end]
+    return frame.rows(f"""
+        SELECT a, b, count(*), strftime(min("at"), '%Y-%m-%dT%H:%M:%S'), strftime(max("at"), '%Y-%m-%dT%H:%M:%S'),
+               count(*) FILTER (WHERE hour("at") IN ({NIGHT})),
+               list(records[1] ORDER BY "at")[:{EVIDENCE_SAMPLE}]
+        FROM calls
+        WHERE list_min(records) >= {ROW_STRIDE} AND a IN (SELECT number FROM known_numbers)
+          AND b IN (SELECT number FROM known_numbers) {where}
+        GROUP BY a, b""", params)  # noqa: S608 - constants; the window's dates are parameters
 
 
 def _shared_phone_edges(users: dict[str, dict[str, int]], net: Network, window: Window) -> None:
@@ -389,13 +437,16 @@ def _victims(conn: Connection, case_id: int, entity_of: dict[int, str]) -> set[s
         lk.c.case_id == case_id, lk.c.type == "victim-in")) if int(r) in entity_of}
 
 
-def build_network(conn: Connection, case_id: int, window: Window | None = None) -> Network:
+def build_network(conn: Connection, case_id: int, window: Window | None = None,
+                  bulk: CallStore | None = None) -> Network:
     entity_of = person_entities(conn, case_id)
     window = window or Window()
     net = Network(_names(conn, entity_of), {}, victims=_victims(conn, case_id, entity_of),
                   born=births(conn, entity_of))
     users = _phone_users(conn, entity_of)
     _call_edges(conn, case_id, users, net, window)
+    if bulk is not None:
+        _bulk_call_edges(conn, case_id, bulk, users, net, window)
     _shared_phone_edges(users, net, window)
     _saved_contact_edges(conn, case_id, users, net, window)
     objects = _objects(conn, case_id)

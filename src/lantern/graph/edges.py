@@ -65,6 +65,18 @@ class Edge:
         if len(self.evidence) < EVIDENCE_SAMPLE and record not in self.evidence:
             self.evidence.append(record)
 
+    def add_many(self, count: int, first: str | None, last: str | None, night: int, records: list[int]) -> None:
+        """``count`` occurrences summed elsewhere (e.g. by DuckDB over bulk CDRs)."""
+        self.count += count
+        self.night += night
+        for when in (first, last):
+            if when:
+                self.first = min(self.first or when, when)
+                self.last = max(self.last or when, when)
+        for record in records:
+            if len(self.evidence) < EVIDENCE_SAMPLE and record not in self.evidence:
+                self.evidence.append(record)
+
     @property
     def weight(self) -> float:
         if not self.count:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from lantern.comms.callstore import CallStore
 from lantern.errors import LanternError
 from lantern.graph.build import ALGORITHM_VERSION, Window, build_network
 from lantern.graph.groups import (
@@ -40,7 +41,8 @@ class NetworkSummary:
 
 
 def build_and_store(conn: Connection, case_id: int, user: str, *, resolution: float | None = None,
-                    seed: int = 1, window: Window | None = None, objective: str = DEFAULT_OBJECTIVE) -> NetworkSummary:
+                    seed: int = 1, window: Window | None = None, objective: str = DEFAULT_OBJECTIVE,
+                    bulk: CallStore | None = None) -> NetworkSummary:
     if objective not in OBJECTIVES:
         raise LanternError(f"--objective must be one of: {', '.join(OBJECTIVES)}")
     resolution = DEFAULT_RESOLUTION[objective] if resolution is None else resolution
@@ -50,7 +52,7 @@ def build_and_store(conn: Connection, case_id: int, user: str, *, resolution: fl
         tables.resolution_runs.c.case_id == case_id, tables.resolution_runs.c.schema == "Person")
         .order_by(tables.resolution_runs.c.id.desc()).limit(1))
     window = window or Window()
-    network = build_network(conn, case_id, window)
+    network = build_network(conn, case_id, window, bulk)
     members = find_groups(network, resolution=resolution, seed=seed, objective=objective)
     found = summarise(network, members)
     connected = {p for e in network.edges.values() for p in (e.a, e.b)}

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from lantern.comms.callstore import CallStore
 from lantern.security import audit
 from lantern.security.identity import authenticate
 from lantern.security.keys import Keys
@@ -61,6 +62,11 @@ class Session:
                 password=settings.password,
             )
         return cls(workspace, settings, actor, Keys.for_workspace(workspace, settings.key_dir))
+
+    @property
+    def call_store(self) -> CallStore:
+        """Where the workspace keeps bulk call data (asked only by the commands that use it)."""
+        return CallStore.for_workspace(self.workspace, self.settings.data_dir)
 
     def record(
         self, conn: Connection, action: str, operation: str, note: Note, case_id: int | None = None
