@@ -79,3 +79,18 @@ def sqlite_workspace(tmp_path: Path) -> Iterator[Workspace]:
     ws.init()
     yield ws
     ws.dispose()
+
+
+def copy_workspace(source: Path, target: Path, name: str = "lantern.db") -> Path:
+    """A consistent copy of a SQLite workspace folder's database (through SQLite's backup API,
+    so what is still in the write-ahead log comes too) and its keys, for a test to change."""
+    import shutil
+    import sqlite3
+
+    target.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source / name) as src, sqlite3.connect(target / name) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    shutil.copytree(source / f"{name}.keys", target / f"{name}.keys", dirs_exist_ok=True)
+    return target / name

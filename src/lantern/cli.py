@@ -24,8 +24,13 @@ from typer.core import TyperGroup
 from lantern import __version__
 from lantern.commands import admin, auditing
 from lantern.commands import calls as calls_commands
+from lantern.commands import extract as extract_commands
 from lantern.commands import network as network_commands
+from lantern.commands import report as report_commands
 from lantern.commands import resolve as resolve_commands
+from lantern.commands import review as review_commands
+from lantern.commands import risk as risk_commands
+from lantern.commands import timeline as timeline_commands
 from lantern.commands.context import session_of, settings_of
 from lantern.errors import LanternError
 from lantern.export import products
@@ -77,6 +82,7 @@ def main_options(
     password: Annotated[str | None, _setting_option("password")] = None,
     purpose: Annotated[str, _setting_option("purpose")] = "investigation",
     key_dir: Annotated[str | None, _setting_option("key_dir")] = None,
+    data_dir: Annotated[str | None, _setting_option("data_dir")] = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     """Lantern: load police exports, resolve who is who, find the groups and the children at risk."""
@@ -84,7 +90,7 @@ def main_options(
         console.print(f"lantern {__version__}")
         raise typer.Exit()
     ctx.obj = Settings(db=db, user=user, case=case, token=token, password=password,
-                       purpose=purpose, key_dir=key_dir)
+                       purpose=purpose, key_dir=key_dir, data_dir=data_dir)
 
 
 # ---- init / status --------------------------------------------------------------------------
@@ -331,6 +337,11 @@ app.command()(network_commands.group)
 app.command()(network_commands.between)
 app.command()(network_commands.victims)
 app.command()(network_commands.players)
+app.command()(extract_commands.extract)
+app.command()(risk_commands.risk)
+app.command()(review_commands.review)
+app.command()(timeline_commands.timeline)
+app.command()(report_commands.report)
 app.add_typer(calls_commands.calls_app, name="calls")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.case_app, name="case")

@@ -45,7 +45,7 @@ def sample_path(name: str) -> Path:
 def open_demo_workspace(out: Path, settings: Settings) -> Session:
     """A workspace in ``out`` whose first user is whoever runs the demo."""
     out.mkdir(parents=True, exist_ok=True)
-    settings = replace(settings, db=f"sqlite:///{out / 'lantern.db'}", key_dir=None, token=None,
+    settings = replace(settings, db=f"sqlite:///{out / 'lantern.db'}", key_dir=None, data_dir=None, token=None,
                        password=None, user=settings.user or getpass.getuser())
     set_up(settings)
     return Session.open(settings)
@@ -103,8 +103,11 @@ def run_demo(out: Path, settings: Settings) -> None:
     console.print(f"   Charts of the {len(charts)} organised networks with the most central key players "
                   "(victims pseudonymised): "
                   + ", ".join(str(c) for c in charts))
+    _extract_text(session)
+    _children_at_risk(session)
     _comms_summary(session)
-    console.print("6. What Lantern holds now:")
+    _briefing(session, out / "briefing")
+    console.print("7. What Lantern holds now:")
     render_status(found, session.workspace.display_url, case.name)
     planted = _planted_corruptions(scenario)
     quarantined = found.quarantine.get("row rejected", 0)
@@ -117,6 +120,36 @@ def run_demo(out: Path, settings: Settings) -> None:
     console.print(f"Next: [bold].venv/bin/lantern --db {db} review-queue[/], then `explain A B` and "
                   "`judge A B same|different --reason ...`; `status`, `quarantine`, "
                   "`export -f clusters-csv -o FILE --recipient ...`")
+
+
+def _extract_text(session: Session) -> None:
+    """Mentions, indicators and language of concern from every free-text field."""
+    from lantern.commands.extract import extract_case
+
+    with console.status("Reading free text..."):
+        summary = extract_case(session)
+    found = ", ".join(f"{n:,} {kind}" for kind, n in sorted(summary.by_kind.items(), key=lambda x: -x[1])
+                      if kind not in ("indicator", "concern"))
+    console.print(f"5. Free text: {summary.texts:,} values read (`lantern extract`): {found}; "
+                  f"{sum(summary.indicators.values()):,} exploitation indicators ({summary.negated:,} negated, "
+                  f"not counted); {len(summary.concerns):,} victim-blaming phrases flagged for review, "
+                  "never scored (docs/text.md)")
+
+
+def _children_at_risk(session: Session, top: int = 5) -> None:
+    """The children the risk score ranks highest, pseudonymised, each reason with its records."""
+    from lantern.commands.risk import labeller, print_children
+    from lantern.risk import assess
+
+    with session.case_action(Permission.READ, "risk", "CONSULT") as (conn, case, note):
+        assessment = assess(conn, case.id)
+        label, scrub = labeller(assessment, Pseudonymiser(conn, case.id, session.keys.pseudonym_key))
+        note.objects = [c.entity for c in assessment.top(top)]
+        note.detail = {"children": len(assessment.ranked) + len(assessment.quiet), "weights": assessment.weights}
+    console.print(f"   Children at risk: {len(assessment.ranked):,} children with at least one reason, of "
+                  f"{len(assessment.ranked) + len(assessment.quiet):,} in the records (`lantern risk`, "
+                  "`lantern risk --csv FILE`; docs/risk-model-card.md). The top ones, pseudonymised:")
+    print_children(assessment, label, scrub, top, title=f"Top {top} children at risk, each reason with what it adds")
 
 
 def _comms_summary(session: Session) -> None:
@@ -137,12 +170,23 @@ def _comms_summary(session: Session) -> None:
         common = common_contacts(frame, numbers, 2, 5) if len(numbers) > 1 else []
         label = NumberLabels(conn, case.id, session.keys.pseudonym_key, [c.number for c in common])
         note.objects = [f"phone:{c.number}" for c in common]
-    console.print(f"5. Communications: {calls:,} calls and messages from {records:,} records (one row per call "
+    console.print(f"6. Communications: {calls:,} calls and messages from {records:,} records (one row per call "
                   f"across providers' CDRs and seized phones); {len(found)} likely handset or SIM changes "
                   "(`lantern calls switches`). Numbers in contact with the most recorded victims' numbers "
                   "(`lantern calls common`):")
     console.print(table_of("Common contacts of victims' numbers", ("number", "person", "victims' numbers", "contacts"),
                            ((c.number, label(c.number), str(len(c.shared_by)), str(c.contacts)) for c in common)))
+
+
+def _briefing(session: Session, folder: Path) -> None:
+    """The briefing pack for the case team, audited like every product that leaves the tool."""
+    from lantern.commands.report import write_briefing
+
+    with console.status("Writing the briefing pack..."):
+        written = write_briefing(session, folder, "case team")
+    console.print(f"   Briefing pack (HTML and PDF, marked OFFICIAL-SENSITIVE, victims pseudonymised; "
+                  f"`lantern report -o DIR --recipient ...`): {written.html}, {written.pdf}",
+                  markup=False, highlight=False)
 
 
 def _group_charts(session: Session, net: NetworkSummary, folder: Path, count: int = 3) -> list[Path]:

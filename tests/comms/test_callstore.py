@@ -3,7 +3,6 @@ audited, read by every `calls` analysis and by the network, erased with the case
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -18,6 +17,7 @@ from lantern.comms.frame import load_frame
 from lantern.graph.build import build_network, person_entities
 from lantern.store import Workspace, tables
 
+from ..conftest import copy_workspace
 from .test_bulk import QNET_HEADER, QNET_ROWS, _write
 
 runner = CliRunner()
@@ -26,8 +26,7 @@ runner = CliRunner()
 @pytest.fixture
 def copy_of_demo(comms_demo: Path, tmp_path: Path) -> Path:
     """A copy of the demo workspace (with its keys) that a test may change."""
-    for name in ("lantern.db", "lantern.db.keys"):
-        (shutil.copytree if (comms_demo / name).is_dir() else shutil.copy2)(comms_demo / name, tmp_path / name)
+    copy_workspace(comms_demo, tmp_path)
     return tmp_path
 
 

@@ -347,3 +347,25 @@ def test_vehicles_near_missing_children_match_the_planted_premises(demo, frame):
     assert planted  # the planted structure shows: a group's car near its victim while missing
     for v in found:
         assert v.episode_record in v.evidence and set(v.reads) <= set(v.evidence)
+
+
+def test_the_planted_cars_near_missing_children_are_found(demo, frame):
+    """The generator reads a group's car near where its victim is found, during the episode,
+    in 60% of such episodes (truth/missing_vehicles.csv): each one that survived the planted
+    corruption is listed, against the right episode."""
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        found = vehicles_near_premises_while_missing(conn, frame, 1)
+        references = {v for (v,) in conn.exec_driver_sql(
+            "SELECT s.value FROM statements s JOIN records r ON r.id = s.record_id "
+            "WHERE r.schema = 'MissingEpisode' AND s.prop = 'reference'")}
+    ws.dispose()
+    read = {(vrm, at) for vrm, at in frame.rows('SELECT vrm, strftime("at", \'%Y-%m-%d %H:%M:%S\') FROM anpr')}
+    planted = [row for row in _truth(demo, "missing_vehicles.csv")
+               if row["episode_ref"] in references and (row["vrm"], row["read_time"]) in read]
+    listed = {(v.reference, v.vrm) for v in found}
+    hits = [row for row in planted if (row["episode_ref"], row["vrm"]) in listed]
+    print(f"planted cars near missing children: {len(_truth(demo, 'missing_vehicles.csv'))}, "
+          f"{len(planted)} with episode and read loaded, {len(hits)} found")
+    assert len(planted) >= 20
+    assert len(hits) == len(planted)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,6 +19,8 @@ from lantern.ingest.profile import load_profile
 from lantern.resolve.objects import keyer
 from lantern.resolve.service import resolve_all_objects, resolve_people
 from lantern.store import Workspace
+
+from ..conftest import copy_workspace
 
 
 def _truth(demo: Path, name: str) -> list[dict[str, str]]:
@@ -96,8 +97,7 @@ def test_key_players_are_offenders_and_never_children_or_victims(demo, person_of
 
 def test_protected_characteristics_change_no_group_role_or_rank(demo, tmp_path):
     """Shuffle every recorded ethnicity, religion and nationality: the network is unchanged."""
-    copy = tmp_path / "shuffled.db"
-    shutil.copy(demo / "lantern.db", copy)
+    copy = copy_workspace(demo, tmp_path)
     before = [(m.entity_id, m.group_id, m.role, m.rank, round(m.score, 9)) for m in find_groups(_network(copy))]
     ws = Workspace(str(copy))
     with ws.writer() as conn:

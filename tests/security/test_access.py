@@ -18,6 +18,7 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "ingest": ["--case", "secret", "ingest", str(sample_path("nominals.csv")), "-p", "sample-nominals"],
         "quarantine": ["--case", "secret", "quarantine"],
         "export": ["--case", "secret", "export", "-f", "jsonl", "-o", str(tmp / "x.jsonl"), "--recipient", "r"],
+        "report": ["--case", "secret", "report", "-o", str(tmp / "pack"), "--recipient", "r"],
         "case close": ["case", "close", "secret"],
         "case hold": ["case", "hold", "secret", "--reason", "r"],
         "case release": ["case", "release", "secret"],
@@ -36,6 +37,10 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "between": ["--case", "secret", "between", "G001", "G002"],
         "victims": ["--case", "secret", "victims"],
         "players": ["--case", "secret", "players"],
+        "risk": ["--case", "secret", "risk"],
+        "review": ["--case", "secret", "review"],
+        "timeline": ["--case", "secret", "timeline", "P1"],
+        "extract": ["--case", "secret", "extract"],
         "calls top": ["--case", "secret", "calls", "top", "07700900101"],
         "calls common": ["--case", "secret", "calls", "common", "07700900101", "07700900102"],
         "calls chains": ["--case", "secret", "calls", "chains", "07700900101"],
@@ -46,6 +51,8 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "calls colocated": ["--case", "secret", "calls", "colocated", "07700900101"],
         "calls convoys": ["--case", "secret", "calls", "convoys"],
         "calls missing-vehicles": ["--case", "secret", "calls", "missing-vehicles"],
+        "calls load": ["--case", "secret", "calls", "load", str(tmp / "cdr.csv"), "--layout", "qnet"],
+        "calls rejected": ["--case", "secret", "calls", "rejected", "1"],
         "case revoke": ["case", "revoke", "secret", "lead"],
     }
 

@@ -101,6 +101,11 @@ def dispose_case(conn: Connection, case_id: int) -> dict[str, int]:
         counts[derived.name] = conn.execute(delete(derived).where(derived.c.run_id.in_(networks))).rowcount
     counts["network_runs"] = conn.execute(delete(tables.network_runs)
                                           .where(tables.network_runs.c.case_id == case_id)).rowcount
+    text_runs = select(tables.text_runs.c.id).where(tables.text_runs.c.case_id == case_id)
+    counts["text_mentions"] = conn.execute(delete(tables.text_mentions)
+                                           .where(tables.text_mentions.c.run_id.in_(text_runs))).rowcount
+    counts["text_runs"] = conn.execute(delete(tables.text_runs)
+                                       .where(tables.text_runs.c.case_id == case_id)).rowcount
     runs = select(tables.resolution_runs.c.id).where(tables.resolution_runs.c.case_id == case_id)
     for derived in (tables.resolution_clusters, tables.resolution_pairs):
         counts[derived.name] = conn.execute(

@@ -299,3 +299,40 @@ network_groups = Table(
     Column("scores_json", Text, nullable=False),
     Column("reason", Text, nullable=False),
 )
+
+
+# Text extraction: each run keeps the lexicon version that made it; each mention its span.
+text_runs = Table(
+    "text_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("lexicon_version", String(40), nullable=False),
+    Column("algorithm_version", String(100), nullable=False),
+    Column("run_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("stats_json", Text, nullable=False),
+    Index(None, "case_id"),
+)
+
+text_mentions = Table(
+    "text_mentions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("run_id", Integer, ForeignKey("text_runs.id"), nullable=False),
+    Column("record_id", BigInteger, ForeignKey("records.id"), nullable=False),
+    Column("prop", String(100), nullable=False),
+    Column("span_start", Integer, nullable=False),  # the statement's original text [span_start:span_end]
+    Column("span_end", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("value", Text, nullable=False),  # as written
+    Column("normalised", Text, nullable=False),
+    Column("entity_id", String(100)),
+    Column("link_method", String(50)),
+    Column("confidence", Float),
+    Column("negated", Boolean, nullable=False),
+    Column("uncertain", Boolean, nullable=False),
+    Column("indicator_id", String(100)),  # the lexicon entry, or the concern phrase
+    Index(None, "run_id", "record_id"),
+    Index(None, "run_id", "kind"),
+)

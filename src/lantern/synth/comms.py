@@ -7,6 +7,7 @@ side) and in the call log of a seized phone that made or took it.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -194,13 +195,16 @@ class Comms:
 
     # ---- ANPR ---------------------------------------------------------------------------
 
-    def anpr(self, vrm: str, when: datetime, force: int, district: int) -> None:
+    def anpr(self, vrm: str, when: datetime, force: int, district: int,
+             rng: random.Random | None = None) -> datetime:
+        """One read by the district's camera around ``when``; returns the time read."""
+        rng = rng or self.ctx.rng
         camera, location, postcode = self.cameras[(force, district)]
         self.anpr_seq += 1
+        read = when + timedelta(minutes=rng.randint(-20, 5))
         self.ctx.national["synth-anpr"].write({
             "read_id": f"AR{self.anpr_seq:010d}", "vrm": vrm.replace(" ", ""),
-            "read_time": (when + timedelta(minutes=self.ctx.rng.randint(-20, 5))).strftime(
-                "%Y-%m-%d %H:%M:%S"),
+            "read_time": read.strftime("%Y-%m-%d %H:%M:%S"),
             "camera_id": camera, "camera_location": location, "postcode": postcode,
-            "direction": self.ctx.rng.choice(("Northbound", "Southbound", "Eastbound",
-                                              "Westbound"))})
+            "direction": rng.choice(("Northbound", "Southbound", "Eastbound", "Westbound"))})
+        return read

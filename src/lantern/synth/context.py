@@ -35,6 +35,7 @@ class Context:
         self.pop = pop
         self.rng = rng
         self.rates = rates
+        self.seed = seed
         self.noise = Noise(rng, rates)
         self.truth = truth
         self.progress = progress

@@ -80,33 +80,37 @@ def grading(ctx: Context, force: Force, best: bool) -> dict[str, str]:
 
 
 def intel(ctx: Context, force: Force, *, day: int, subject: int, text: str,
-          best: bool) -> None:
+          best: bool) -> str:
     when = ctx.when(day)
-    row = {"intel_ref": ctx.event_ref(force, "intel", day),
+    ref = ctx.event_ref(force, "intel", day)
+    row = {"intel_ref": ref,
            "created": when.strftime(force.dt_format), "report_text": text,
            "officer": f"DC {ctx.rng.randint(1000, 9999)}"}
     row |= grading(ctx, force, best)
     row |= ctx.person(force, "subject_", subject, day)
     ctx.write(force, "intel", row, [("subject_", subject)])
+    return ref
 
 
 def missing(ctx: Context, force: Force, *, pid: int, day: int, found: str, risk: str,
-            notes: str, blame: bool) -> None:
+            notes: str, blame: bool) -> tuple[str, datetime, datetime]:
+    """A missing episode; returns its reference, when the child went and when found."""
     start = ctx.when(day, evening=True)
     ref = ctx.event_ref(force, "missing", day)
     if blame:
         notes = _blame(ctx, force, "missing", ref, pid, notes)
+    end = start + timedelta(hours=ctx.rng.randint(3, 60))
     row = {"episode_ref": ref, "reported_missing": start.strftime(force.dt_format),
-           "found_at_time": (start + timedelta(hours=ctx.rng.randint(3, 60))).strftime(
-               force.dt_format),
+           "found_at_time": end.strftime(force.dt_format),
            "found_location": found, "risk": RISK[force.family][risk],
            "interview_notes": notes}
     row |= ctx.person(force, "person_", pid, day, "address")
     ctx.write(force, "missing", row, [("person_", pid)])
+    return ref, start, end
 
 
 def sighting(ctx: Context, force: Force, *, when: datetime, people: list[int], place: Place,
-             details: str) -> None:
+             details: str) -> str:
     ref = ctx.event_ref(force, "sightings", when.toordinal())
     for pid in people:
         row = {"sighting_ref": ref, "seen_at": when.strftime(force.dt_format),
@@ -114,6 +118,7 @@ def sighting(ctx: Context, force: Force, *, when: datetime, people: list[int], p
                "premises_type": PREMISES_LABELS[place[3]], "details": details}
         row |= ctx.person(force, "person_", pid, when.toordinal())
         ctx.write(force, "sightings", row, [("person_", pid)])
+    return ref
 
 
 def custody(ctx: Context, force: Force, *, pid: int, day: int, reason: str, suite: str,

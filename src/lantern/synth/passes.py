@@ -3,9 +3,10 @@ traffic. Each walks the population once and writes rows as it goes."""
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, datetime, timedelta
 
-from lantern.synth import events, ids
+from lantern.synth import events, ids, mentions
 from lantern.synth.comms import Comms
 from lantern.synth.context import Context
 from lantern.synth.events import Place
@@ -38,6 +39,8 @@ from lantern.synth.text import (
     VICTIM_RETURN,
     YOUTH_OFFENCES,
 )
+
+CAR_WHILE_MISSING = 0.6  # share of group victims' episodes with a group car near where found
 
 
 def _iso(day: int) -> str:
@@ -123,10 +126,13 @@ def _background_events(ctx: Context, pid: int, home: int) -> None:
         elif roll < shape.background_crime * 2.0:
             premises = pop.premises[rng.choice(pop.force_premises[home])]
             fore, sur = ctx.names(pid)
-            events.intel(ctx, force, day=ctx.day(START, END), subject=pid, best=False,
-                         text=rng.choice(BACKGROUND_INTEL).format(
-                             name=f"{fore} {sur}", town=premises.address.split(", ")[-1],
-                             premises=premises.name or premises.address))
+            day = ctx.day(START, END)  # drawn before the template, as it always was
+            template = rng.choice(BACKGROUND_INTEL)
+            fields = {"name": f"{fore} {sur}", "town": premises.address.split(", ")[-1],
+                      "premises": premises.name or premises.address}
+            ref = events.intel(ctx, force, day=day, subject=pid, best=False,
+                               text=template.format(**fields))
+            mentions.record(ctx, force, "intel", ref, template, fields)
     elif age >= 10 and rng.random() < shape.background_missing:
         for _ in range(rng.randint(1, 2)):
             day = ctx.day(START, END)
@@ -188,7 +194,7 @@ def _group(ctx: Context, comms: Comms, group: Group) -> None:
             comms.calls_between(victim, friend, rng.randint(2, 6), START, END,
                                 (pop.home_force(victim), 1))
     _meetings(ctx, comms, group, premises, begin)
-    _group_records(ctx, group, premises, begin)
+    _group_records(ctx, comms, group, premises, begin)
     if seized is not None:
         for pid in members:
             if pid != seized.pid:
@@ -222,16 +228,18 @@ def _meetings(ctx: Context, comms: Comms, group: Group, premises: list[Premises]
             if driver in present:
                 comms.anpr(v, when, p.force, p.district)
                 vrm = v
-        details = rng.choice(SIGHTING).format(men=len(present), kids=len(kids),
-                                              vrm=vrm or "not known")
-        events.sighting(ctx, force, when=when, people=present + kids, place=place_of(p),
-                        details=details)
+        template = rng.choice(SIGHTING)
+        fields = {"men": len(present), "kids": len(kids), "vrm": vrm or "not known"}
+        ref = events.sighting(ctx, force, when=when, people=present + kids, place=place_of(p),
+                              details=template.format(**fields))
+        mentions.record(ctx, force, "sightings", ref, template, fields)
         organiser = members[0]
         for pid in present[1:]:
             comms.calls_between(organiser, pid, 1, day, day + 1, (p.force, p.district))
 
 
-def _group_records(ctx: Context, group: Group, premises: list[Premises], begin: int) -> None:
+def _group_records(ctx: Context, comms: Comms, group: Group, premises: list[Premises],
+                   begin: int) -> None:
     """Crimes, intelligence, missing episodes, stops and custody around one group."""
     pop, rng, truth = ctx.pop, ctx.rng, ctx.truth
     members = [m for m, _ in group.members]
@@ -257,10 +265,14 @@ def _group_records(ctx: Context, group: Group, premises: list[Premises], begin: 
             p = rng.choice(premises)
             found = f"{p.name + ', ' if p.name else ''}{p.address}"
             member = rng.choice(members)
-            events.missing(ctx, home, pid=victim, day=day, found=found,
-                           risk=rng.choice(("high", "medium")),
-                           notes=rng.choice(VICTIM_RETURN).format(**words(member, victim)),
-                           blame=True)
+            risk = rng.choice(("high", "medium"))  # the draws keep their order: risk, template, words
+            template = rng.choice(VICTIM_RETURN)
+            fields = words(member, victim)
+            ref, start, end = events.missing(
+                ctx, home, pid=victim, day=day, found=found, risk=risk,
+                notes=template.format(**fields), blame=True)
+            mentions.record(ctx, home, "missing", ref, template, fields)
+            _car_while_missing(ctx, comms, group, p, ref, victim, start, end)
     for _ in range(rng.randint(1, 3)):
         if not group.victims:
             break
@@ -271,13 +283,16 @@ def _group_records(ctx: Context, group: Group, premises: list[Premises], begin: 
                               "not_in_public_interest")) if nfa else \
             rng.choice(("charged", "ongoing", "ongoing"))
         day = ctx.day(begin, END - 30)
-        text = rng.choice(GROUP_CRIME).format(**words(suspects[0], victim))
+        template = rng.choice(GROUP_CRIME)
+        fields = words(suspects[0], victim)
+        text = template.format(**fields)
         if nfa:
             text += " " + rng.choice(NFA_REASON)
         ref = events.crime(ctx, force, day=day, offence=rng.choice(GROUP_OFFENCES),
                            outcome=outcome, suspects=suspects, victim=victim,
                            place=place_of(rng.choice(premises)), summary=text,
                            child_victim=True)
+        mentions.record(ctx, force, "crimes", ref, template, fields)
         if outcome != "ongoing" and outcome != "charged":
             truth.write("reopen_cases", ctx.writers[(force.index, "crimes")].layout.file, ref,
                         group.id, outcome, events.person_ids(suspects),
@@ -286,8 +301,11 @@ def _group_records(ctx: Context, group: Group, premises: list[Premises], begin: 
         subject = rng.choice(members)
         f = ctx.forces[rng.choice([group.force, group.second or group.force])]
         named_victim = rng.choice(group.victims) if group.victims else None
-        events.intel(ctx, f, day=ctx.day(begin, END), subject=subject, best=True,
-                     text=rng.choice(GROUP_INTEL).format(**words(subject, named_victim)))
+        day = ctx.day(begin, END)
+        template = rng.choice(GROUP_INTEL)
+        fields = words(subject, named_victim)
+        ref = events.intel(ctx, f, day=day, subject=subject, best=True, text=template.format(**fields))
+        mentions.record(ctx, f, "intel", ref, template, fields)
     for vrm, driver in drivers:
         for _ in range(rng.randint(0, 2)):
             if not group.victims:
@@ -308,6 +326,21 @@ def _group_records(ctx: Context, group: Group, premises: list[Premises], begin: 
                            reason=rng.choice(CUSTODY_REASONS),
                            suite=f"{fill['town']} custody suite",
                            disposal=rng.choice(CUSTODY_DISPOSALS))
+
+
+def _car_while_missing(ctx: Context, comms: Comms, group: Group, p: Premises, ref: str,
+                       victim: int, start: datetime, end: datetime) -> None:
+    """Often, a group's car is read near where the child is later found, while she is away.
+    Its own random stream, so the rest of the scenario is drawn as it was without it."""
+    rng = random.Random(f"car-while-missing/{ctx.seed}/{ref}")
+    if not group.vehicles or rng.random() >= CAR_WHILE_MISSING:
+        return
+    vrm, _ = rng.choice(group.vehicles)
+    span = (end - start).total_seconds() - 3600  # inside the episode, the camera's clock jitter too
+    when = start + timedelta(seconds=1800 + rng.random() * span)
+    read = comms.anpr(vrm, when, p.force, p.district, rng=rng)
+    ctx.truth.write("missing_vehicles", ref, ctx.forces[ctx.pop.home_force(victim)].name, person_id(victim),
+                    vrm.replace(" ", ""), group.id, read.strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def decoy_pass(ctx: Context, comms: Comms) -> None:

@@ -37,7 +37,12 @@ FILE_DOCS: dict[str, str] = {
                       "JSON lines: first line 1); kind is missing_id, invalid_required, "
                       "extra_field, bad_bytes or bad_json",
     "victim_blaming": "records (file, event ref) with victim-blaming language and the phrase",
+    "text_mentions": "values the generator wrote into free text (file, event ref, kind, value "
+                     "normalised as an extractor should: phones E.164, VRMs without space; "
+                     "as_written as the text has it); kind is phone, vrm, person, nickname, "
+                     "premises or forename",
     "vehicles": "vehicles used by group members",
+    "missing_vehicles": "a group vehicle read near where one of its victims was found, while she was missing",
     "premises": "named premises; group_ids lists the groups that use them",
     "devices": "seized phones whose downloads are in devices/",
     "force_practice": "each force's export layout and recording practice rates",
