@@ -51,7 +51,7 @@ def open_demo_workspace(out: Path, settings: Settings) -> Session:
     return Session.open(settings)
 
 
-def run_demo(out: Path, settings: Settings) -> None:
+def run_demo(out: Path, settings: Settings, briefing: bool = True) -> None:
     from lantern.cli import ingest_paths, stage_progress
     from lantern.commands.network import print_groups
     from lantern.synth import generate
@@ -106,7 +106,8 @@ def run_demo(out: Path, settings: Settings) -> None:
     _extract_text(session)
     _children_at_risk(session)
     _comms_summary(session)
-    _briefing(session, out / "briefing")
+    if briefing:  # test fixtures that never read the pack skip its ~15 s of PDF layout
+        _briefing(session, out / "briefing")
     console.print("7. What Lantern holds now:")
     render_status(found, session.workspace.display_url, case.name)
     planted = _planted_corruptions(scenario)
@@ -136,20 +137,21 @@ def _extract_text(session: Session) -> None:
                   "never scored (docs/text.md)")
 
 
-def _children_at_risk(session: Session, top: int = 5) -> None:
-    """The children the risk score ranks highest, pseudonymised, each reason with its records."""
-    from lantern.commands.risk import labeller, print_children
+def _children_at_risk(session: Session, top: int = 10) -> None:
+    """The children the risk score ranks highest, pseudonymised, with their kinds of reason."""
+    from lantern.commands.risk import labeller, print_summary
     from lantern.risk import assess
 
     with session.case_action(Permission.READ, "risk", "CONSULT") as (conn, case, note):
         assessment = assess(conn, case.id)
-        label, scrub = labeller(assessment, Pseudonymiser(conn, case.id, session.keys.pseudonym_key))
+        label, _ = labeller(assessment, Pseudonymiser(conn, case.id, session.keys.pseudonym_key))
         note.objects = [c.entity for c in assessment.top(top)]
         note.detail = {"children": len(assessment.ranked) + len(assessment.quiet), "weights": assessment.weights}
     console.print(f"   Children at risk: {len(assessment.ranked):,} children with at least one reason, of "
                   f"{len(assessment.ranked) + len(assessment.quiet):,} in the records (`lantern risk`, "
-                  "`lantern risk --csv FILE`; docs/risk-model-card.md). The top ones, pseudonymised:")
-    print_children(assessment, label, scrub, top, title=f"Top {top} children at risk, each reason with what it adds")
+                  "`lantern risk --csv FILE`; docs/risk-model-card.md). The top ones, pseudonymised; "
+                  "`lantern risk` shows every reason with its records:")
+    print_summary(assessment, label, top, title=f"Top {top} children at risk")
 
 
 def _comms_summary(session: Session) -> None:

@@ -12,5 +12,5 @@ from lantern.settings import Settings
 def comms_demo(tmp_path_factory) -> Path:
     """The demo workspace, read (never changed) by the communications tests."""
     out = tmp_path_factory.mktemp("comms-demo")
-    run_demo(out, Settings(user="lead"))
+    run_demo(out, Settings(user="lead"), briefing=False)
     return out

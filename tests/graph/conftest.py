@@ -16,7 +16,7 @@ def demo(tmp_path_factory) -> Path:
     """The demo workspace, shared by the network tests: a test that builds another network
     run leaves the full network as the latest again."""
     out = tmp_path_factory.mktemp("demo")
-    run_demo(out, Settings(user="lead"))
+    run_demo(out, Settings(user="lead"), briefing=False)
     return out
 
 

@@ -18,7 +18,7 @@ from lantern.store import Workspace, tables
 def demo(tmp_path_factory) -> Path:
     """The demo workspace (run once): the review tests only read it, or copy it."""
     out = tmp_path_factory.mktemp("review-demo")
-    run_demo(out, Settings(user="lead"))
+    run_demo(out, Settings(user="lead"), briefing=False)
     return out
 
 

@@ -15,7 +15,7 @@ from lantern.store import Workspace
 def demo(tmp_path_factory) -> Path:
     """The demo workspace (run once): the risk tests only read it, or copy it."""
     out = tmp_path_factory.mktemp("risk-demo")
-    run_demo(out, Settings(user="lead"))
+    run_demo(out, Settings(user="lead"), briefing=False)
     return out
 
 

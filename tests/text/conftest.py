@@ -12,5 +12,5 @@ from lantern.settings import Settings
 def text_demo(tmp_path_factory) -> Path:
     """The demo workspace, read (never changed) by the text tests: copy it to change it."""
     out = tmp_path_factory.mktemp("text-demo")
-    run_demo(out, Settings(user="lead"))
+    run_demo(out, Settings(user="lead"), briefing=False)
     return out

@@ -16,7 +16,7 @@ from lantern.store import Workspace
 def demo(tmp_path_factory) -> Path:
     """The demo workspace (scenario, ingest, resolution, network), built once for these tests."""
     out = tmp_path_factory.mktemp("timeline-demo")
-    run_demo(out, Settings(user="lead"))
+    run_demo(out, Settings(user="lead"), briefing=False)
     return out
 
 

@@ -72,6 +72,20 @@ def print_children(assessment: Assessment, label: Label, scrub: Callable[[str], 
           "\n".join(reason_line(r, label, scrub) for r in c.reasons)) for c in top)))
 
 
+def print_summary(assessment: Assessment, label: Label, limit: int, title: str) -> None:
+    """One line of reasons per child (kind, how many, what they add): the demo's short view;
+    `lantern risk` gives every reason with its records."""
+    def kinds(child: ChildRisk) -> str:
+        added: dict[str, list[float]] = {}
+        for reason in child.reasons:
+            added.setdefault(reason.kind, []).append(reason.weight)
+        return ", ".join(f"{kind} x{len(w)} +{sum(w):g}" for kind, w in added.items())
+
+    console.print(table_of(title, ("rank", "child", "score", "reasons (kind x how many + what they add)"),
+                           ((str(c.rank), label(c.entity), f"{c.score:g}", kinds(c))
+                            for c in assessment.top(limit))))
+
+
 def _csv_rows(assessment: Assessment, label: Label, scrub: Callable[[str], str]) -> list[list[str]]:
     rows = []
     for child in assessment.ranked:
