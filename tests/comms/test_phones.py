@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lantern.cli import app
-from lantern.comms import phones
+from lantern.comms import attribution, phones
 from lantern.comms.frame import CommsFrame, load_frame
 from lantern.comms.switches import likely_switches
 from lantern.errors import LanternError
@@ -80,6 +80,32 @@ def test_common_contacts_of_each_groups_victims_are_the_groups_phones(comms_demo
         shown += len(top)
     print(f"common contacts of victims: {hits} of the top {shown} are their group's phones")
     assert shown >= 20 and hits >= 0.9 * shown
+
+
+def test_contacts_saved_in_several_victims_phones_are_the_groups_men_first(comms_demo, frame):
+    """Some victims' phones are downloaded (truth/victim_phone_contacts.csv): the numbers saved
+    in two or more victims' phones, ranked first, are the group members' numbers, and each is
+    linked to the person whose records give it."""
+    victims = {r["person_id"] for r in _truth(comms_demo, "victims.csv")}
+    victim_phones = {r["number"] for r in _truth(comms_demo, "devices.csv") if r["person_id"] in victims}
+    members = {r["person_id"] for r in _truth(comms_demo, "groups.csv")}
+    owners: dict[str, set[str]] = defaultdict(set)
+    for row in _truth(comms_demo, "phone_owner.csv"):
+        owners[row["number"]].add(row["person_id"])
+    ws = Workspace(str(comms_demo / "lantern.db"))
+    with ws.reader() as conn:
+        found = attribution.shared_saved_contacts(conn, 1, frame)
+    ws.dispose()
+    in_victims = [c for c in found if len(set(c.phones) & victim_phones) >= 2]
+    shared = [c for c in in_victims if owners[c.number] & members]
+    print(f"victims' phones downloaded: {len(victim_phones)}; numbers saved in 2+ of them: {len(in_victims)}, "
+          f"{len(shared)} a group member's; names saved: {sorted({n for c in shared for n in c.names})[:12]}")
+    assert len(victim_phones) >= 10 and len(in_victims) >= 5
+    assert len(shared) == len(in_victims)  # nobody else is in two victims' address books
+    assert all(c.people for c in shared)  # linked to resolved people through the number
+    counts = [len(c.phones) for c in found]  # saved in the most phones first
+    assert counts == sorted(counts, reverse=True)
+    assert {c.number for c in in_victims} <= {c.number for c in found[:sum(n >= 2 for n in counts)]}
 
 
 def test_device_switches_match_the_planted_ones(comms_demo, frame):

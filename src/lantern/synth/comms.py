@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from lantern.synth import ids
 from lantern.synth.context import Context
+from lantern.synth.noise import Noise
 from lantern.synth.population import person_id
 
 
@@ -153,17 +154,21 @@ class Comms:
 
     # ---- devices ------------------------------------------------------------------------
 
-    def seize(self, exhibit: str, pid: int, group: str, day: int) -> Seized | None:
+    def seize(self, exhibit: str, pid: int, group: str, day: int,
+              log_calls: bool = True) -> Seized | None:
+        """A phone downloaded; with ``log_calls`` its call log fills as later calls are made."""
         found = self.ctx.pop.line_at(pid, day)
         if found is None:
             return None
         seized = Seized(exhibit, pid, found[0], group, 0)  # a download holds all history
-        self.seized[found[0]] = seized
+        if log_calls:
+            self.seized[found[0]] = seized
         self.ctx.truth.write("devices", exhibit, person_id(pid),
                              "+44" + ids.mobile_digits(found[0])[1:], group)
         return seized
 
-    def contact(self, seized: Seized, pid: int, saved: str, day: int) -> None:
+    def contact(self, seized: Seized, pid: int, saved: str, day: int,
+                noise: Noise | None = None) -> None:
         found = self.ctx.pop.line_at(pid, day)
         if found is None:
             return
@@ -171,7 +176,7 @@ class Comms:
         self.ctx.national["synth-device-contacts"].write({
             "exhibit": seized.exhibit, "entry_id": f"{seized.exhibit}-K{self.device_seq}",
             "owner_number": ids.mobile_digits(seized.index),
-            "contact_number": self.ctx.noise.phone(ids.mobile_digits(found[0])),
+            "contact_number": (noise or self.ctx.noise).phone(ids.mobile_digits(found[0])),
             "saved_name": saved})
 
     def messages(self, seized: Seized, pid: int, count: int, start: int, end: int) -> None:

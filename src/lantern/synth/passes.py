@@ -11,6 +11,7 @@ from lantern.synth.comms import Comms
 from lantern.synth.context import Context
 from lantern.synth.events import Place
 from lantern.synth.names import ETHNICITIES
+from lantern.synth.noise import Noise
 from lantern.synth.population import (
     END,
     ROLE_BACKGROUND,
@@ -40,6 +41,7 @@ from lantern.synth.text import (
     YOUTH_OFFENCES,
 )
 
+VICTIM_PHONE_SEIZED = 0.35  # share of group victims whose phone is downloaded
 CAR_WHILE_MISSING = 0.6  # share of group victims' episodes with a group car near where found
 
 
@@ -193,6 +195,7 @@ def _group(ctx: Context, comms: Comms, group: Group) -> None:
         for friend in pop.circle(victim)[:3]:
             comms.calls_between(victim, friend, rng.randint(2, 6), START, END,
                                 (pop.home_force(victim), 1))
+    _victims_phones(ctx, comms, group)
     _meetings(ctx, comms, group, premises, begin)
     _group_records(ctx, comms, group, premises, begin)
     if seized is not None:
@@ -326,6 +329,33 @@ def _group_records(ctx: Context, comms: Comms, group: Group, premises: list[Prem
                            reason=rng.choice(CUSTODY_REASONS),
                            suite=f"{fill['town']} custody suite",
                            disposal=rng.choice(CUSTODY_DISPOSALS))
+
+
+def _victims_phones(ctx: Context, comms: Comms, group: Group) -> None:
+    """Some victims' phones are downloaded too: their address books hold the group's men under
+    "Uncle", a street name or a first name, beside family and friends. Own random streams, so
+    the rest of the scenario is drawn as it was without them."""
+    roles = dict(group.members)
+    for victim in group.victims:
+        rng = random.Random(f"victim-phone/{ctx.seed}/{group.id}/{victim}")
+        if rng.random() >= VICTIM_PHONE_SEIZED:
+            continue
+        letter = ctx.forces[ctx.pop.home_force(victim)].letter
+        seized = comms.seize(f"VP/{letter}/{group.id}/{person_id(victim)}", victim, group.id, END - 5,
+                             log_calls=False)
+        if seized is None:
+            continue
+        noise = Noise(rng, ctx.rates)
+        for pid, role in group.members:
+            if role in ("organiser", "recruiter", "driver") or rng.random() < 0.3:
+                names = ("Uncle", ctx.alias(pid) or "Uncle", ctx.names(pid)[0],
+                         "Taxi" if role == "driver" else ctx.names(pid)[0])
+                comms.contact(seized, pid, rng.choice(names), END - 5, noise=noise)
+                ctx.truth.write("victim_phone_contacts", seized.exhibit, person_id(victim), person_id(pid),
+                                roles[pid], group.id)
+        for friend in ctx.pop.circle(victim)[:3]:
+            comms.contact(seized, friend, rng.choice(("Mum", "Nan", "Bestie", ctx.names(friend)[0])),
+                          END - 5, noise=noise)
 
 
 def _car_while_missing(ctx: Context, comms: Comms, group: Group, p: Premises, ref: str,

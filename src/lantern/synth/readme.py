@@ -42,6 +42,7 @@ FILE_DOCS: dict[str, str] = {
                      "as_written as the text has it); kind is phone, vrm, person, nickname, "
                      "premises or forename",
     "vehicles": "vehicles used by group members",
+    "victim_phone_contacts": "group members saved in a victim's downloaded phone (devices.csv lists the exhibit)",
     "missing_vehicles": "a group vehicle read near where one of its victims was found, while she was missing",
     "premises": "named premises; group_ids lists the groups that use them",
     "devices": "seized phones whose downloads are in devices/",

@@ -22,6 +22,7 @@ TRUTH_FILES: dict[str, tuple[str, ...]] = {
     "victim_blaming": ("source", "record_id", "phrase"),
     "text_mentions": ("source", "record_id", "kind", "value", "as_written"),
     "vehicles": ("vrm", "person_id", "group_id"),
+    "victim_phone_contacts": ("exhibit", "victim_id", "person_id", "role", "group_id"),
     "missing_vehicles": ("episode_ref", "force", "person_id", "vrm", "group_id", "read_time"),
     "premises": ("premises_id", "force", "name", "address", "postcode", "premises_type",
                  "group_ids"),
