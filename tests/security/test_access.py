@@ -41,6 +41,7 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "review": ["--case", "secret", "review"],
         "timeline": ["--case", "secret", "timeline", "P1"],
         "extract": ["--case", "secret", "extract"],
+        "similar": ["--case", "secret", "similar", "1"],
         "calls top": ["--case", "secret", "calls", "top", "07700900101"],
         "calls common": ["--case", "secret", "calls", "common", "07700900101", "07700900102"],
         "calls chains": ["--case", "secret", "calls", "chains", "07700900101"],
