@@ -30,6 +30,7 @@ from lantern.commands import report as report_commands
 from lantern.commands import resolve as resolve_commands
 from lantern.commands import review as review_commands
 from lantern.commands import risk as risk_commands
+from lantern.commands import serve as serve_commands
 from lantern.commands import similar as similar_commands
 from lantern.commands import timeline as timeline_commands
 from lantern.commands.context import session_of, settings_of
@@ -344,6 +345,7 @@ app.command()(review_commands.review)
 app.command()(timeline_commands.timeline)
 app.command()(report_commands.report)
 app.command()(similar_commands.similar)
+app.command()(serve_commands.serve)
 app.add_typer(calls_commands.calls_app, name="calls")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.case_app, name="case")

@@ -67,6 +67,7 @@ OTHER_COMMANDS = {
     "case due": "own cases only", "case break-glass": "administrators, audited",
     "audit verify": "audit.read", "audit query": "audit.read", "audit checkpoint": "audit.read",
     "audit export": "audit.read",
+    "serve": "web server; every route checks access itself",
 }
 
 

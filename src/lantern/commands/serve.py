@@ -1,0 +1,68 @@
+"""`lantern serve`: the web workbench. Localhost by default; anything else needs TLS.
+
+The server checks no case itself: every route asks the same policy and writes the same audit
+as the CLI (lantern.web.app).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lantern.commands.context import settings_of
+from lantern.errors import LanternError
+from lantern.output import console
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve anywhere
+
+
+def check_options(host: str, certfile: Path | None, keyfile: Path | None, insecure: bool) -> bool:
+    """Whether TLS is on; a LanternError for a combination that would be unsafe or cannot work."""
+    if (certfile is None) != (keyfile is None):
+        raise LanternError("give both --certfile and --keyfile for TLS, or neither")
+    for path in (certfile, keyfile):
+        if path is not None and not path.is_file():
+            raise LanternError(f"no file {path}")
+    tls = certfile is not None
+    if not tls and not is_loopback(host) and not insecure:
+        raise LanternError(
+            f"refusing to serve on {host} without TLS: passwords and case data would cross the "
+            "network in clear. Give --certfile and --keyfile, or --insecure if another layer "
+            "(a TLS proxy on this machine) encrypts it")
+    return tls
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
+    keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    insecure: Annotated[bool, typer.Option(
+        help="Allow a non-loopback host without TLS (only behind a TLS proxy).")] = False,
+    idle_minutes: Annotated[float, typer.Option(
+        min=1, help="Log a browser out after this many idle minutes.")] = 30.0,
+) -> None:
+    """Run the web workbench on the workspace: log in with your Lantern user name and password."""
+    import uvicorn  # imported here: the rest of the CLI does not pay for the web stack
+
+    from lantern.web.app import WebConfig, create_app
+
+    tls = check_options(host, certfile, keyfile, insecure)
+    app = create_app(settings_of(ctx), WebConfig(idle_minutes=idle_minutes, secure_cookies=tls))
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"Lantern workbench on {'https' if tls else 'http'}://{shown}:{port}/ "
+                  "(Ctrl+C to stop)")
+    uvicorn.run(app, host=host, port=port, ssl_certfile=str(certfile) if certfile else None,
+                ssl_keyfile=str(keyfile) if keyfile else None, server_header=False,
+                proxy_headers=False, log_level="warning")
