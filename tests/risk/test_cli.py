@@ -8,7 +8,8 @@ import csv
 from typer.testing import CliRunner
 
 from lantern.cli import app
-from lantern.commands.risk import _write_csv
+from lantern.commands.risk import CSV_COLUMNS
+from lantern.export.tabular import write_csv
 from tests.risk.conftest import truth_ids
 
 runner = CliRunner()
@@ -64,7 +65,8 @@ def test_a_bad_weights_file_is_one_clear_line(demo, tmp_path):
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
     path = tmp_path / "x.csv"
-    _write_csv(path, [["=HYPERLINK(1)", "1", "-2", "@SUM(A1)"]])
+    write_csv(path, [["=HYPERLINK(1)", "1", "-2", "@SUM(A1)"]], CSV_COLUMNS)
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows[1] == ["'=HYPERLINK(1)", "1", "'-2", "'@SUM(A1)"]
+    assert rows[0] == list(CSV_COLUMNS) and rows[1] == ["'=HYPERLINK(1)", "1", "'-2", "'@SUM(A1)"]
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]  # written beside it, then moved: no temporary left

@@ -8,10 +8,7 @@ pseudonyms; suspects by their entity ids.
 
 from __future__ import annotations
 
-import csv
-import os
 import re
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +17,7 @@ import typer
 
 from lantern.commands.context import session_of
 from lantern.errors import LanternError
-from lantern.export.tabular import neutralise
+from lantern.export.tabular import write_csv
 from lantern.output import console, table_of
 from lantern.plotting import check_path
 from lantern.review import (
@@ -117,7 +114,7 @@ def review(
     if chart is not None:
         console.print(f"Chart: {consistency_chart(rates, chart)}")
     if csv_out is not None:
-        _write_csv(csv_out, _csv_rows(finding_rows, lead_rows, rates))
+        write_csv(csv_out, _csv_rows(finding_rows, lead_rows, rates), CSV_COLUMNS)
         console.print(f"Wrote {len(found):,} findings, {len(leads):,} leads and {len(rates):,} forces to {csv_out} "
                       "(victims pseudonymised)")
 
@@ -183,22 +180,3 @@ def _csv_rows(findings: list[tuple[Finding, str]], leads: list[tuple[Lead, list[
                                                                        if m in f.outliers else ""), ""]
              for f in rates for m in METRICS]
     return rows
-
-
-def _write_csv(path: Path, rows: list[list[str]]) -> None:
-    """Write beside the target, then move into place: no half-written file on failure."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise LanternError(f"cannot write {path}: no folder {folder}")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lantern-review-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(CSV_COLUMNS)
-            writer.writerows([neutralise(v) for v in row] for row in rows)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise LanternError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -8,9 +8,6 @@ their entity ids. The scorer never reads ethnicity, religion or nationality
 
 from __future__ import annotations
 
-import csv
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +16,7 @@ import typer
 
 from lantern.commands.context import session_of
 from lantern.errors import LanternError
-from lantern.export.tabular import neutralise
+from lantern.export.tabular import write_csv
 from lantern.output import console, table_of
 from lantern.risk import assess
 from lantern.risk.score import Assessment, ChildRisk, Reason
@@ -100,25 +97,6 @@ def _row(child: ChildRisk, label: Label, scrub: Callable[[str], str]) -> list[st
     return [label(child.entity), str(child.rank), f"{child.score:g}", f"{child.childhood.describe()}; {reasons}"]
 
 
-def _write_csv(path: Path, rows: list[list[str]]) -> None:
-    """Write beside the target, then move into place: no half-written file on failure."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise LanternError(f"cannot write {path}: no folder {folder}")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lantern-risk-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(CSV_COLUMNS)
-            writer.writerows([neutralise(v) for v in row] for row in rows)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise LanternError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def risk(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="Show at most this many children.")] = 20,
@@ -155,6 +133,6 @@ def risk(
         rows = _csv_rows(assessment, label, scrub) if csv_out is not None else []
     print_children(assessment, label, scrub, limit)
     if csv_out is not None:  # the file appears only once its audit event is committed
-        _write_csv(csv_out, rows)
+        write_csv(csv_out, rows, CSV_COLUMNS)
         console.print(f"Wrote {len(assessment.ranked) + len(assessment.quiet):,} children to {csv_out}"
                       + ("" if reveal else " (pseudonymised)"))

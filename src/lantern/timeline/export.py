@@ -7,13 +7,11 @@ an address where a child was found, replaced): one place decides what a product 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from lantern.errors import LanternError
-from lantern.export.tabular import neutralise, write_csv
+from lantern.export.tabular import neutralise, write_atomically, write_csv
 from lantern.timeline.model import Timeline, TimelineEvent
 from lantern.timeline.provenance import describe_sources
 
@@ -42,15 +40,7 @@ def rows(timeline: Timeline, label: Callable[[str], str], scrub: Callable[[str],
     return [row_of(e, label, scrub) for e in timeline.events]
 
 
-def _folder(path: Path) -> Path:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise LanternError(f"cannot write {path}: no folder {folder}")
-    return folder
-
-
 def to_csv(table: list[dict[str, str]], path: Path) -> int:
-    _folder(path)
     return write_csv(path, table, COLUMNS)
 
 
@@ -75,14 +65,5 @@ def to_xlsx(table: list[dict[str, str]], path: Path, title: str) -> int:
     for column, width in zip("ABCDEFGHI", (20, 20, 12, 70, 40, 16, 10, 40, 20), strict=True):
         sheet.column_dimensions[column].width = width
     book.properties.title = title
-    fd, tmp = tempfile.mkstemp(dir=_folder(path), prefix=".lantern-timeline-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise LanternError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomically(path, lambda tmp: book.save(tmp))
     return len(table)
