@@ -7,8 +7,12 @@ the PostgreSQL half is skipped, unless LANTERN_REQUIRE_PG=1 (set by CI) makes th
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
+import sqlite3
 import uuid
+from collections import Counter
 
 # Rich sizes its consoles when lantern.cli is imported: wide enough that no cell is folded.
 os.environ.setdefault("COLUMNS", "200")
@@ -84,9 +88,6 @@ def sqlite_workspace(tmp_path: Path) -> Iterator[Workspace]:
 def copy_workspace(source: Path, target: Path, name: str = "lantern.db") -> Path:
     """A consistent copy of a SQLite workspace folder's database (through SQLite's backup API,
     so what is still in the write-ahead log comes too) and its keys, for a test to change."""
-    import shutil
-    import sqlite3
-
     target.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(source / name) as src, sqlite3.connect(target / name) as dst:
         src.backup(dst)
@@ -94,3 +95,23 @@ def copy_workspace(source: Path, target: Path, name: str = "lantern.db") -> Path
     dst.close()
     shutil.copytree(source / f"{name}.keys", target / f"{name}.keys", dirs_exist_ok=True)
     return target / name
+
+
+def planted_person_of_entity(demo: Path) -> dict[str, str]:
+    """Each resolved person entity of a demo workspace -> the planted person most of its
+    records are (by the generator's truth/record_to_person.csv)."""
+    with (demo / "scenario" / "truth" / "record_to_person.csv").open() as fh:
+        truth = {(r["source"], r["record_id"]): r["person_id"] for r in csv.DictReader(fh)}
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT c.entity_id, s.file_path, r.source_record_id FROM resolution_clusters c "
+            "JOIN records r ON r.id = c.record_id JOIN sources s ON s.id = r.source_id "
+            "WHERE c.run_id = (SELECT max(id) FROM resolution_runs WHERE schema = 'Person')").all()
+    ws.dispose()
+    votes: dict[str, Counter[str]] = {}
+    for entity, path, source_id in rows:
+        person = truth.get((path.split("scenario/", 1)[-1], source_id))
+        if person:
+            votes.setdefault(entity, Counter())[person] += 1
+    return {entity: c.most_common(1)[0][0] for entity, c in votes.items()}

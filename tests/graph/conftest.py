@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import csv
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from lantern.demo import run_demo
 from lantern.settings import Settings
-from lantern.store import Workspace
+
+from ..conftest import planted_person_of_entity
 
 
 @pytest.fixture(scope="session")
@@ -23,18 +22,4 @@ def demo(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def person_of_entity(demo: Path) -> dict[str, str]:
     """Each resolved person entity of the demo -> the planted person most of its records are."""
-    with (demo / "scenario" / "truth" / "record_to_person.csv").open() as fh:
-        truth = {(r["source"], r["record_id"]): r["person_id"] for r in csv.DictReader(fh)}
-    ws = Workspace(str(demo / "lantern.db"))
-    with ws.reader() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT c.entity_id, s.file_path, r.source_record_id FROM resolution_clusters c "
-            "JOIN records r ON r.id = c.record_id JOIN sources s ON s.id = r.source_id "
-            "WHERE c.run_id = (SELECT max(id) FROM resolution_runs WHERE schema = 'Person')").all()
-    ws.dispose()
-    votes: dict[str, Counter[str]] = {}
-    for entity, path, source_id in rows:
-        person = truth.get((path.split("scenario/", 1)[-1], source_id))
-        if person:
-            votes.setdefault(entity, Counter())[person] += 1
-    return {entity: c.most_common(1)[0][0] for entity, c in votes.items()}
+    return planted_person_of_entity(demo)
