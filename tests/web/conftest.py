@@ -1,18 +1,24 @@
-"""A real SQLite workspace for the web tests, built through the CLI like tests/security's team:
+"""A real workspace for the web tests, on SQLite and on PostgreSQL, built through the CLI like
+tests/security's team:
 case 'default' holds the sample data (and a network, for the children at risk), case 'secret'
 one crime that only the lead may see."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from lantern.cli import app
 from lantern.demo import sample_path
 from lantern.settings import Settings
+
+from ..conftest import BACKENDS, PG_ADMIN_URL
 
 runner = CliRunner()
 PASSWORD = "correct horse battery"
@@ -35,10 +41,27 @@ class Site:
         return Settings(db=self.db, key_dir=str(self.key_dir))
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+def _database(request: pytest.FixtureRequest, tmp: Path) -> str:
+    """A fresh database on the backend the test is parametrised with, dropped afterwards."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp / 'workspace.db'}"
+    admin = request.getfixturevalue("pg_admin")
+    name = f"lantern_web_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    request.addfinalizer(drop)
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Site:
     tmp = tmp_path_factory.mktemp("web")
-    s = Site(f"sqlite:///{tmp / 'workspace.db'}", tmp / "keys")
+    s = Site(_database(request, tmp), tmp / "keys")
     s.run("init")
     for username, roles in (("ana", "analyst"), ("outsider", "analyst")):
         s.run("user", "add", username, "--roles", roles, "--password-env", "WEB_PW",
