@@ -33,14 +33,14 @@ from lantern.commands import risk as risk_commands
 from lantern.commands import serve as serve_commands
 from lantern.commands import similar as similar_commands
 from lantern.commands import timeline as timeline_commands
-from lantern.commands.context import session_of, settings_of
+from lantern.commands.context import check_reveal, session_of, settings_of
 from lantern.errors import LanternError
 from lantern.export import products
 from lantern.ingest.loader import IngestResult, load_file
 from lantern.ingest.profile import load_profile, shipped_profiles
 from lantern.output import console, err_console, render_quarantine, render_status, table_of
 from lantern.security import audit
-from lantern.security.policy import AccessDenied, Permission, require_permission
+from lantern.security.policy import AccessDenied, Permission
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
 from lantern.security.setup import set_up
@@ -249,10 +249,7 @@ def export(
     if fmt not in EXPORT_FORMATS:
         raise LanternError(f"unknown export format {fmt!r}; available: {', '.join(EXPORT_FORMATS)}")
     session = session_of(ctx)
-    if reveal:
-        if not reason:
-            raise LanternError("--reveal needs --reason")
-        require_permission(session.actor, Permission.REVEAL_VICTIM)
+    check_reveal(session, reveal, reason)
     folder = output.parent if str(output.parent) else Path(".")
     if not folder.is_dir():
         raise LanternError(f"cannot write {output}: no folder {folder}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from lantern.errors import LanternError
+from lantern.security.policy import Permission, require_permission
 from lantern.security.session import Session
 from lantern.settings import Settings
 
@@ -16,3 +18,11 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def session_of(ctx: typer.Context) -> Session:
     return Session.open(settings_of(ctx))
+
+
+def check_reveal(session: Session, reveal: bool, reason: str | None) -> None:
+    """Revealing victims' identities needs a reason and the victim.identity permission."""
+    if reveal:
+        if not reason:
+            raise LanternError("--reveal needs --reason")
+        require_permission(session.actor, Permission.REVEAL_VICTIM)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from lantern.commands.calls import bulk_store
-from lantern.commands.context import session_of
+from lantern.commands.context import check_reveal, session_of
 from lantern.errors import LanternError
 from lantern.graph import query, service
 from lantern.graph.build import Window
@@ -18,7 +18,7 @@ from lantern.graph.chart import draw
 from lantern.graph.groups import DEFAULT_OBJECTIVE, Member
 from lantern.graph.view import network_view
 from lantern.output import console, table_of
-from lantern.security.policy import Permission, require_permission
+from lantern.security.policy import Permission
 from lantern.security.pseudonymise import Pseudonymiser
 
 
@@ -153,10 +153,7 @@ def chart(
     if (group is None) == (person is None):
         raise LanternError("give --group or --person")
     session = session_of(ctx)
-    if reveal:
-        if not reason:
-            raise LanternError("--reveal needs --reason")
-        require_permission(session.actor, Permission.REVEAL_VICTIM)
+    check_reveal(session, reveal, reason)
     with session.case_action(Permission.EXPORT, "chart", "DISCLOSE") as (conn, case, note):
         pseudonymiser = None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
         view = network_view(conn, case.id, pseudonymiser)

@@ -18,13 +18,13 @@ from typing import Annotated
 import typer
 
 from lantern.commands.calls import bulk_store
-from lantern.commands.context import session_of
+from lantern.commands.context import check_reveal, session_of
 from lantern.errors import LanternError
 from lantern.export.report import Meta, collect, render_html, render_pdf
 from lantern.export.report.content import Context, Privacy, next_audit_seq
 from lantern.output import console
 from lantern.security import audit
-from lantern.security.policy import Permission, require_permission
+from lantern.security.policy import Permission
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
 
@@ -55,10 +55,7 @@ def write_briefing(session: Session, output: Path, recipient: str, reveal: bool 
     committed (they are written beside their targets, then moved into place)."""
     if not recipient.strip():
         raise LanternError("--recipient must name who receives the pack")
-    if reveal:
-        if not reason:
-            raise LanternError("--reveal needs --reason")
-        require_permission(session.actor, Permission.REVEAL_VICTIM)
+    check_reveal(session, reveal, reason)
     folder = output
     temps: list[str] = []
     try:

@@ -14,14 +14,14 @@ from typing import Annotated
 
 import typer
 
-from lantern.commands.context import session_of
+from lantern.commands.context import check_reveal, session_of
 from lantern.errors import LanternError
 from lantern.export.tabular import write_csv
 from lantern.output import console, table_of
 from lantern.risk import assess
 from lantern.risk.score import Assessment, ChildRisk, Reason
 from lantern.risk.service import display_names
-from lantern.security.policy import Permission, require_permission
+from lantern.security.policy import Permission
 from lantern.security.pseudonymise import Pseudonymiser
 
 CSV_COLUMNS = ("entity_id", "rank", "score", "reasons")
@@ -116,10 +116,7 @@ def risk(
     if limit < 0:
         raise LanternError("--limit must be 0 or more")
     session = session_of(ctx)
-    if reveal:
-        if not reason:
-            raise LanternError("--reveal needs --reason")
-        require_permission(session.actor, Permission.REVEAL_VICTIM)
+    check_reveal(session, reveal, reason)
     with session.case_action(Permission.READ, "risk", "CONSULT") as (conn, case, note):
         assessment = assess(conn, case.id, weights)
         pseudonymiser = None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
