@@ -161,7 +161,7 @@ def test_unauthenticated_every_route_reveals_nothing(client):
 
 def test_another_case_is_refused_like_a_missing_one(client, site):
     login(client, "outsider")
-    assert "default" not in client.get("/cases").text.split("<main>")[1]
+    assert "default" not in client.get("/cases").text.split("<main id=\"main\">")[1]
     for path in PAGES[2:] + API[1:5]:
         denied = client.get(path)
         ghost = client.get(path.replace("secret", "no-such-case").replace("default", "no-such-case"))
