@@ -52,6 +52,8 @@ def serve(
         help="Allow a non-loopback host without TLS (only behind a TLS proxy).")] = False,
     idle_minutes: Annotated[float, typer.Option(
         min=1, help="Log a browser out after this many idle minutes.")] = 30.0,
+    session_hours: Annotated[float, typer.Option(
+        min=0.1, max=24, help="Log a browser out this many hours after login, however active.")] = 8.0,
 ) -> None:
     """Run the web workbench on the workspace: log in with your Lantern user name and password."""
     import uvicorn  # imported here: the rest of the CLI does not pay for the web stack
@@ -59,7 +61,8 @@ def serve(
     from lantern.web.app import WebConfig, create_app
 
     tls = check_options(host, certfile, keyfile, insecure)
-    app = create_app(settings_of(ctx), WebConfig(idle_minutes=idle_minutes, secure_cookies=tls))
+    app = create_app(settings_of(ctx), WebConfig(idle_minutes=idle_minutes,
+                                                   session_hours=session_hours, secure_cookies=tls))
     shown = f"[{host}]" if ":" in host else host
     console.print(f"Lantern workbench on {'https' if tls else 'http'}://{shown}:{port}/ "
                   "(Ctrl+C to stop)")

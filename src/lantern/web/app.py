@@ -9,8 +9,10 @@ The routes live in :mod:`lantern.web.routes`, one module per area; this module a
 with the error handlers and the headers that every response gets.
 """
 
+import logging
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -27,26 +29,29 @@ from lantern.security.keys import Keys
 from lantern.security.policy import AccessDenied
 from lantern.settings import Settings
 from lantern.store import Workspace
-from lantern.web.auth import SESSION_COOKIE, Clock, WebSessions
+from lantern.web.auth import Clock, WebSessions
 from lantern.web.context import CsrfRefused, LoginRequired, ReauthFailed, User, Web
-from lantern.web.routes import cases, login
+from lantern.web.routes import admin, cases, login, network, resolution, review
 
 HERE = Path(__file__).parent
 # Each area of the workbench is one router; a new area adds its module here.
-ROUTERS = (login.router, cases.router)
+ROUTERS = (login.router, admin.router, cases.router, network.router, resolution.router, review.router)
 SECURITY_HEADERS = {
     # Everything the pages use comes from this server: no CDN, no inline script.
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'self'",
+    "Content-Security-Policy": "default-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+HSTS = "max-age=31536000; includeSubDomains"  # under TLS only: a year, as WS-3 asks
+log = logging.getLogger("lantern.web")
 
 
 @dataclass(frozen=True)
 class WebConfig:
     idle_minutes: float = 30.0
+    session_hours: float = 8.0  # however active, a login ends after this (absolute timeout)
     secure_cookies: bool = False  # set when served over TLS: the cookie then never goes over HTTP
     secret: bytes | None = None  # signs cookies; a fresh one per process unless given
     clock: Clock = time.time  # injectable, so tests can expire a session without sleeping
@@ -62,7 +67,7 @@ def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
         workspace=workspace,
         keys=Keys.for_workspace(workspace, settings.key_dir),
         sessions=WebSessions(config.secret or secrets.token_bytes(32), config.idle_minutes * 60,
-                             config.clock),
+                             config.clock, config.session_hours * 3600),
         templates=Jinja2Templates(env=env),
         secure_cookies=config.secure_cookies,
     )
@@ -86,7 +91,7 @@ def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
             return JSONResponse({"detail": "authentication required"}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
         response = RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        response.delete_cookie(SESSION_COOKIE)
+        response.delete_cookie(web.cookie_name)
         return response
 
     @app.exception_handler(AccessDenied)
@@ -117,10 +122,29 @@ def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
             return JSONResponse({"detail": message}, status_code=403)
         return web.page(request, "error.html", {"message": message, "user": None}, 403)
 
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> Response:
+        # Fail closed with a generic answer; the traceback goes to the server's log only, under
+        # an id the user can quote (WS-5).
+        incident = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s on %s %s", incident, request.method, request.url.path,
+                  exc_info=exc)
+        message = f"something went wrong on the server (incident {incident}); nothing was changed"
+        if wants_json(request):
+            response: Response = JSONResponse({"detail": message, "incident": incident},
+                                              status_code=500)
+        else:
+            response = web.page(request, "error.html", {"message": message, "user": None}, 500)
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.middleware("http")
     async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if config.secure_cookies:
+            response.headers["Strict-Transport-Security"] = HSTS
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"  # case data stays out of caches
         return response

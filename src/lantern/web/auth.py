@@ -9,6 +9,7 @@ disabled user is refused on the very next request, as on the next CLI command.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import threading
@@ -23,6 +24,9 @@ from lantern.security.policy import AccessDenied, Actor
 from lantern.store import tables
 
 SESSION_COOKIE = "lantern_session"
+# Under TLS the cookie takes the __Host- prefix: the browser then only accepts it Secure, from
+# this host, for path / (no subdomain or plain-HTTP page can plant or overwrite it).
+SECURE_SESSION_COOKIE = "__Host-lantern_session"
 LOGIN_CSRF_COOKIE = "lantern_login_csrf"
 FAILED_LOGIN = "wrong username or password"
 Clock = Callable[[], float]
@@ -35,23 +39,32 @@ class WebLogin:
     username: str
     csrf: str
     last_seen: float
+    started: float
+    handle: str  # names the session to an administrator; not the secret id, which never leaves
+
+    def expired(self, now: float, idle_seconds: float, absolute_seconds: float) -> bool:
+        return now - self.last_seen > idle_seconds or now - self.started > absolute_seconds
 
 
 class WebSessions:
     """The live browser sessions of one server process (a restart logs everyone out)."""
 
-    def __init__(self, secret: bytes, idle_seconds: float, clock: Clock) -> None:
+    def __init__(self, secret: bytes, idle_seconds: float, clock: Clock,
+                 absolute_seconds: float = 8 * 3600) -> None:
         self._signer = URLSafeSerializer(secret, salt="lantern-web-session")
         self._csrf_signer = URLSafeSerializer(secret, salt="lantern-login-csrf")
         self._live: dict[str, WebLogin] = {}
         self._lock = threading.Lock()
         self.idle_seconds = idle_seconds
+        self.absolute_seconds = absolute_seconds  # however active, a login lasts a working day
         self.clock = clock
 
     def start(self, username: str) -> tuple[str, WebLogin]:
         """A new session (a fresh id at every login: no session fixation)."""
         sid = secrets.token_urlsafe(32)
-        login = WebLogin(username, secrets.token_urlsafe(32), self.clock())
+        now = self.clock()
+        handle = hashlib.sha256(sid.encode()).hexdigest()[:16]
+        login = WebLogin(username, secrets.token_urlsafe(32), now, now, handle)
         with self._lock:
             self._expire()
             self._live[sid] = login
@@ -70,7 +83,7 @@ class WebSessions:
             if login is None:
                 return None
             now = self.clock()
-            if now - login.last_seen > self.idle_seconds:
+            if login.expired(now, self.idle_seconds, self.absolute_seconds):
                 del self._live[str(sid)]
                 return None
             login.last_seen = now
@@ -86,9 +99,26 @@ class WebSessions:
         with self._lock:
             self._live.pop(str(sid), None)
 
+    def live(self) -> list[WebLogin]:
+        """Every unexpired session, oldest first (for an administrator)."""
+        with self._lock:
+            self._expire()
+            return sorted(self._live.values(), key=lambda x: x.started)
+
+    def terminate(self, *, handle: str | None = None, username: str | None = None) -> int:
+        """End one session (by its handle) or all of a user's; how many were ended."""
+        with self._lock:
+            doomed = [sid for sid, login in self._live.items()
+                      if (handle is not None and hmac.compare_digest(login.handle, handle))
+                      or (username is not None and login.username == username)]
+            for sid in doomed:
+                del self._live[sid]
+        return len(doomed)
+
     def _expire(self) -> None:
         now = self.clock()
-        for sid in [s for s, v in self._live.items() if now - v.last_seen > self.idle_seconds]:
+        for sid in [s for s, v in self._live.items()
+                    if v.expired(now, self.idle_seconds, self.absolute_seconds)]:
             del self._live[sid]
 
     # -- the login form's CSRF token (before there is a session): a signed double-submit cookie

@@ -21,6 +21,7 @@ from lantern.security.session import Session
 from lantern.settings import Settings
 from lantern.store import Workspace
 from lantern.web.auth import (
+    SECURE_SESSION_COOKIE,
     SESSION_COOKIE,
     WebLogin,
     WebSessions,
@@ -59,6 +60,10 @@ class Web:
     sessions: WebSessions
     templates: Jinja2Templates
     secure_cookies: bool
+
+    @property
+    def cookie_name(self) -> str:
+        return SECURE_SESSION_COOKIE if self.secure_cookies else SESSION_COOKIE
 
     def session_for(self, actor: Actor) -> Session:
         # An already-authenticated actor: the Session dataclass takes it as is.
@@ -123,13 +128,14 @@ def web_user(request: Request, web: WebDep) -> WebUser:
             web.audit_refusal("(token)", "web token", "invalid token")
             raise LoginRequired() from None
         return WebUser(actor, None)
-    login = web.sessions.find(request.cookies.get(SESSION_COOKIE))
+    cookie = request.cookies.get(web.cookie_name)
+    login = web.sessions.find(cookie)
     if login is None:
         raise LoginRequired()
     with web.workspace.reader() as conn:
         found = current_actor(conn, login.username)
     if found is None:  # disabled since logging in: out at once
-        web.sessions.end(request.cookies.get(SESSION_COOKIE))
+        web.sessions.end(cookie)
         raise LoginRequired()
     return WebUser(found, login)
 

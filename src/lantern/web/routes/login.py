@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lantern.security.policy import AccessDenied
-from lantern.web.auth import FAILED_LOGIN, LOGIN_CSRF_COOKIE, SESSION_COOKIE, password_login
+from lantern.web.auth import FAILED_LOGIN, LOGIN_CSRF_COOKIE, password_login
 from lantern.web.context import User, Web, WebDep
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +62,7 @@ def login(
         note.detail = {"channel": "web"}
     cookie, _ = web.sessions.start(actor.username)
     response = RedirectResponse(safe_next(next), status_code=303)
-    set_cookie(web, response, SESSION_COOKIE, cookie)
+    set_cookie(web, response, web.cookie_name, cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -75,7 +75,9 @@ def logout(request: Request, user: User, web: WebDep,
     web.require_csrf(user, csrf_token)
     with web.session_for(user.actor).action(None, "web logout", "ACCESS") as (_, note):
         note.detail = {"channel": "web"}
-    web.sessions.end(request.cookies.get(SESSION_COOKIE))
+    web.sessions.end(request.cookies.get(web.cookie_name))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(web.cookie_name)
+    # The browser drops its cached pages and cookies of this site too (WS-3).
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response

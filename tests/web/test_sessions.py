@@ -1,0 +1,138 @@
+"""Session management and the last-resort protections of the workbench (WS-1 to WS-5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from lantern.web.app import WebConfig, create_app
+from lantern.web.auth import SECURE_SESSION_COOKIE
+from tests.web.conftest import PASSWORD, Site
+from tests.web.test_app import Clock, audit_events, csrf_of, login
+
+
+@pytest.fixture(scope="module")
+def admin(site: Site) -> str:
+    site.run("user", "add", "keeper", "--roles", "administrator", "--password-env", "WEB_PW",
+             env={"WEB_PW": PASSWORD})
+    return "keeper"
+
+
+def client_for(site: Site, clock: Clock, **config: object) -> TestClient:
+    app = create_app(site.settings, WebConfig(clock=clock, **config))  # type: ignore[arg-type]
+    return TestClient(app, base_url="https://testserver", follow_redirects=False,
+                      raise_server_exceptions=False)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app_clients(site: Site, clock: Clock) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two browsers on one server: an analyst's and an administrator's."""
+    app = create_app(site.settings, WebConfig(clock=clock))
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as a, \
+            TestClient(app, base_url="https://testserver", follow_redirects=False) as b:
+        yield a, b
+
+
+def test_a_busy_session_still_ends_at_the_absolute_timeout(site, clock):
+    with client_for(site, clock, idle_minutes=30, session_hours=2) as client:
+        login(client)
+        for _ in range(5):  # active every 20 minutes: never idle too long
+            clock.now += 20 * 60
+            assert client.get("/cases").status_code == 200
+        clock.now += 25 * 60  # 2 h 05 after login, 25 minutes idle
+        response = client.get("/cases")
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_an_administrator_ends_another_users_sessions(site, admin, app_clients):
+    analyst, keeper = app_clients
+    login(analyst)
+    assert analyst.get("/cases").status_code == 200
+    login(keeper, admin)
+    page = keeper.get("/admin/sessions")
+    assert page.status_code == 200 and ">ana<" in page.text
+    ended = keeper.post("/admin/sessions/end", data={"username": "ana",
+                                                     "csrf_token": csrf_of(page.text)})
+    assert ended.status_code == 303 and ended.headers["location"].endswith("ended=1")
+    assert analyst.get("/cases").status_code == 303  # out at once
+    assert analyst.get("/api/cases").status_code == 401
+    event = [e for e in audit_events(site) if e["operation"] == "web session end"][-1]
+    assert event["user"] == admin and event["detail"]["ended"] == 1
+
+
+def test_only_administrators_see_or_end_sessions(site, app_clients):
+    analyst, _ = app_clients
+    login(analyst)
+    assert analyst.get("/admin/sessions").status_code == 404
+    assert analyst.get("/api/admin/sessions").status_code == 404
+    token = csrf_of(analyst.get("/cases").text)
+    refused = analyst.post("/admin/sessions/end", data={"username": "lead", "csrf_token": token})
+    assert refused.status_code == 404
+    assert any(e["action"] == "REFUSED" and e["operation"] == "web session end"
+               and e["user"] == "ana" for e in audit_events(site))
+
+
+def test_under_tls_the_cookie_is_host_prefixed_and_hsts_is_sent(site, clock):
+    with client_for(site, clock, secure_cookies=True) as client:
+        response = login(client)
+        cookie = next(h for h in response.headers.get_list("set-cookie")
+                      if h.startswith(SECURE_SESSION_COOKIE))
+        assert all(part in cookie.lower() for part in ("secure", "httponly", "samesite=strict",
+                                                       "path=/"))
+        assert "domain=" not in cookie.lower()
+        assert client.get("/cases").headers["strict-transport-security"].startswith(
+            "max-age=31536000")
+
+
+def test_logout_clears_the_site_data(site, clock):
+    with client_for(site, clock) as client:
+        login(client)
+        token = csrf_of(client.get("/cases").text)
+        response = client.post("/logout", data={"csrf_token": token})
+        assert '"cookies"' in response.headers["clear-site-data"]
+
+
+def test_an_unexpected_error_is_generic_with_an_incident_id(site, clock, caplog):
+    app = create_app(site.settings, WebConfig(clock=clock))
+    boom = APIRouter()
+
+    @boom.get("/api/boom")
+    def _boom() -> None:
+        raise RuntimeError("SELECT secret FROM /var/lib/lantern")
+
+    app.include_router(boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/boom")
+    assert response.status_code == 500
+    body = response.json()
+    assert "incident" in body and "SELECT" not in response.text and "Traceback" not in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert "object-src 'none'" in response.headers["content-security-policy"]
+    assert body["incident"] in caplog.text and "RuntimeError" in caplog.text
+
+
+def test_no_route_changes_state_over_get(site, clock):
+    """Every GET route is a read: the POST-only routes are exactly the forms and API writes."""
+    app = create_app(site.settings, WebConfig(clock=clock))
+    for route in app.routes:
+        if isinstance(route, APIRoute) and "GET" in route.methods:
+            assert route.methods <= {"GET", "HEAD"}, route.path
+            assert not any(word in route.path for word in ("judge", "logout", "end", "upload")), \
+                route.path
+
+
+def test_a_foreign_preflight_is_not_allowed(site, clock):
+    with client_for(site, clock) as client:
+        response = client.options("/api/cases", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+        assert response.status_code >= 400
+        assert "access-control-allow-origin" not in response.headers
