@@ -122,8 +122,9 @@ def run_demo(out: Path, settings: Settings, briefing: bool = True) -> None:
                   "`judge A B same|different --reason ...`; `status`, `quarantine`, "
                   "`export -f clusters-csv -o FILE --recipient ...`")
     lantern = f".venv/bin/lantern --db {db}"
-    console.print("The web workbench on the demo data (first step: cases, dashboard, children at risk; "
-                  "docs/web.md): give yourself a web login with a password, then serve it on this machine:\n"
+    console.print("The web workbench on the demo data (search, profiles, the network and its chronology, "
+                  "children at risk, resolution review, case review, uploads, exports; docs/web.md): "
+                  "give yourself a web login with a password, then serve it on this machine:\n"
                   f"  read -s PW && export PW && {lantern} user add web-lead --roles supervisor --password-env PW\n"
                   f"  {lantern} case grant default web-lead && {lantern} serve   # then open http://127.0.0.1:8765",
                   highlight=False, soft_wrap=True)

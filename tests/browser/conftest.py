@@ -98,7 +98,7 @@ def browser() -> Iterator[object]:
 def page(browser, workbench: Workbench):  # type: ignore[no-untyped-def]
     """A fresh browser context logged in as ana (an analyst on case 'default')."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -123,5 +123,5 @@ def screenshot(p, name: str) -> Path:  # type: ignore[no-untyped-def]
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    p.screenshot(path=str(path), full_page=True)
+    p.screenshot(path=str(path), full_page=True, timeout=60_000)  # long pages on a busy machine
     return path

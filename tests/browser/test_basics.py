@@ -29,3 +29,18 @@ def test_a_wrong_password_says_little(browser, workbench):
     p.get_by_role("button", name="Log in").click()
     assert p.get_by_role("alert").inner_text() == "wrong username or password"
     context.close()
+
+
+def test_no_case_data_is_left_in_browser_storage(page, workbench):
+    """WS-3: after using the workbench, localStorage, sessionStorage and IndexedDB are empty,
+    and the only cookie is the HttpOnly session (scripts cannot read it)."""
+    for path in ("/cases/default", "/cases/default/risk"):
+        page.goto(f"{workbench.url}{path}")
+    stored = page.evaluate("""async () => ({
+        local: Object.keys(localStorage), session: Object.keys(sessionStorage),
+        databases: indexedDB.databases ? (await indexedDB.databases()).map(d => d.name) : [],
+        cookies: document.cookie})""")
+    assert stored == {"local": [], "session": [], "databases": [], "cookies": ""}
+    cookies = page.context.cookies()
+    assert [c["name"] for c in cookies] == ["lantern_session"]
+    assert cookies[0]["httpOnly"] and cookies[0]["sameSite"] == "Strict"

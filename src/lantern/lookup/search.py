@@ -1,0 +1,177 @@
+"""`search`: one query across people, phones, vehicles, places and report text.
+
+People are found by name the way resolution compares names (``resolve.features``): folded,
+nicknames to their full form, Metaphone keys, and Jaro-Winkler for typing errors, word by
+word in any order, so a misspelt or transposed "Davies Mathew" still finds Matthew Davies.
+Phones, VRMs and postcodes are cleaned by their property types first, so "07700 900123" and
+"+447700900123" are one number. Report text is ranked lexically (``text.similar``), an exact
+phrase first. Protected characteristics (ethnicity, religion, nationality) are never read.
+
+Hits carry raw values (a name, a number); how a child or a victim is shown is decided by the
+presentation (:mod:`lantern.lookup.privacy`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+import jellyfish
+from sqlalchemy import Connection
+
+from lantern.errors import LanternError
+from lantern.graph.build import entities_of
+from lantern.lookup import values
+from lantern.lookup.hits import KINDS, SHOWN_RECORDS, Hit
+from lantern.resolve.features import (
+    PersonRecord,
+    canonical_forename,
+    fold,
+    person_records,
+    phonetic,
+)
+from lantern.text.similar import load_reports, rank_similar, tokens
+
+MAX_QUERY = 200
+SPELT_LIKE = 0.85  # Jaro-Winkler similarity from which two name words may be one misspelt
+MIN_FUZZY = 4  # letters a word needs before a misspelling or a sound-alike of it is looked for
+SNIPPET = 70  # characters of report text either side of the match
+
+
+def check_query(query: str, kinds: Iterable[str] | None, limit: int) -> tuple[str, set[str]]:
+    text = " ".join(query.split())
+    if not text:
+        raise LanternError("the search is empty: type a name, a phone number, a VRM, a postcode or words")
+    if len(text) > MAX_QUERY:
+        raise LanternError(f"the search is too long ({len(text)} characters; at most {MAX_QUERY})")
+    if limit < 1:
+        raise LanternError("--limit must be 1 or more")
+    wanted = set(kinds or KINDS)
+    if unknown := sorted(wanted - set(KINDS)):
+        raise LanternError(f"unknown kind {', '.join(map(repr, unknown))}; kinds are: {', '.join(KINDS)}")
+    return text, wanted
+
+
+def search(conn: Connection, case_id: int, query: str, kinds: Iterable[str] | None = None,
+           limit: int = 50) -> list[Hit]:
+    """At most ``limit`` hits of each kind asked for, best first within each kind, kinds in the
+    order of KINDS. People need a resolution (`lantern resolve`); without one, none are found."""
+    text, wanted = check_query(query, kinds, limit)
+    hits: list[Hit] = []
+    if "person" in wanted:
+        hits += find_people(conn, case_id, text)[:limit]
+    if "phone" in wanted:
+        hits += values.find_phones(conn, case_id, text, limit)
+    if "vehicle" in wanted:
+        hits += values.find_vehicles(conn, case_id, text, limit)
+    if "location" in wanted:
+        hits += values.find_locations(conn, case_id, text, limit)
+    if "text" in wanted:
+        hits += find_text(conn, case_id, text, limit)
+    return hits
+
+
+# ---- people ---------------------------------------------------------------------------------
+
+
+def word_match(asked: str, written: str) -> tuple[float, str] | None:
+    """How well one word of the query matches one word of a recorded name, and why."""
+    if asked == written:
+        return 1.0, "name exact"
+    found: list[tuple[float, str]] = []
+    if canonical_forename(asked) == canonical_forename(written):
+        found.append((0.9, "name is a nickname of"))
+    if len(asked) < MIN_FUZZY:  # "Al", "car": too short to tell a typing error from another word
+        return max(found) if found else None
+    similarity = jellyfish.jaro_winkler_similarity(asked, written)
+    if similarity >= SPELT_LIKE:
+        found.append((0.95 * similarity, "name spelt like"))
+    if phonetic(asked) == phonetic(written):
+        found.append((0.8, "name sounds like"))
+    return max(found) if found else None
+
+
+def _name_words(record: PersonRecord) -> set[str]:
+    return {word for prop in ("name", "forename", "surname", "alias")
+            for value in record.values.get(prop, []) for word in fold(value).split()}
+
+
+def _display_name(record: PersonRecord) -> str:
+    return record.first("name") or " ".join(
+        v for v in (record.first("forename"), record.first("surname")) if v) or record.first("alias") or ""
+
+
+def name_score(asked: list[str], words: set[str]) -> tuple[float, str] | None:
+    """Every word asked must match a word of the name, in any order (first and last names are
+    often swapped); the score is their mean, the reason the weakest word's."""
+    best: list[tuple[float, str]] = []
+    for word in asked:
+        matches = [m for w in words if (m := word_match(word, w)) is not None]
+        if not matches:
+            return None
+        best.append(max(matches))
+    weakest = min(best)[1]
+    return sum(score for score, _ in best) / len(best), weakest
+
+
+def find_people(conn: Connection, case_id: int, query: str) -> list[Hit]:
+    """Resolved people whose recorded names (any record of theirs) match the query. A query
+    with a digit in it (a plate, a number, a postcode) names nobody."""
+    asked = fold(query).split()
+    if not asked or any(ch.isdigit() for ch in query):
+        return []
+    entity_of = entities_of(conn, case_id, "Person")
+    best: dict[str, tuple[float, str, str]] = {}
+    records: dict[str, list[int]] = defaultdict(list)
+    for record in person_records(conn, case_id):
+        entity = entity_of.get(record.record_id)
+        found = name_score(asked, _name_words(record)) if entity else None
+        if entity is None or found is None:
+            continue
+        records[entity].append(record.record_id)
+        if entity not in best or found[0] > best[entity][0]:
+            best[entity] = (found[0], found[1], _display_name(record))
+    # Best score first; then the person more records name (the one the analyst most likely means).
+    order = sorted(best, key=lambda e: (-best[e][0], -len(records[e]), e))
+    return [Hit("person", e, best[e][2], best[e][1], round(best[e][0], 3), tuple(records[e][:SHOWN_RECORDS]),
+                len(records[e])) for e in order]
+
+
+# ---- report text ----------------------------------------------------------------------------
+
+
+def snippet(text: str, query: str, terms: Iterable[str]) -> str:
+    """The report text around the phrase, or else around the first shared term."""
+    folded = text.casefold()
+    at = folded.find(query.casefold())
+    for term in terms:
+        if at >= 0:
+            break
+        at = folded.find(term)
+    at = max(at, 0)
+    start, end = max(at - SNIPPET, 0), min(at + len(query) + SNIPPET, len(text))
+    return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
+
+
+def find_text(conn: Connection, case_id: int, query: str, limit: int) -> list[Hit]:
+    """Reports with the exact phrase first, then by lexical similarity (shared rare words)."""
+    if not tokens(query):
+        return []
+    reports = load_reports(conn, case_id)
+    ranking = rank_similar(reports, text=query, limit=max(limit, 1) * 2, method="lexical")
+    scored = {h.report.record_id: (h.score, h.reason(), h.shared) for h in ranking.hits}
+    phrase = re.compile(rf"\b{re.escape(query)}\b", re.IGNORECASE)  # whole words: "car" is not "carried"
+    for report in reports:
+        if phrase.search(report.text):
+            score = scored.get(report.record_id, (0.0, "", ()))[0]
+            scored[report.record_id] = (1.0 + score, "phrase", ())
+    by_id = {r.record_id: r for r in reports}
+    order = sorted(scored, key=lambda r: (-scored[r][0], r))[:limit]
+    return [Hit("text", str(r), _report_label(by_id[r].schema, by_id[r].reference, by_id[r].date),
+                scored[r][1], round(min(scored[r][0], 2.0) / 2, 3), (r,), 1,
+                snippet=snippet(by_id[r].text, query, scored[r][2])) for r in order]
+
+
+def _report_label(schema: str, reference: str, date: str) -> str:
+    return " ".join(part for part in (schema, reference, date) if part)
