@@ -41,7 +41,7 @@ PERCENT = ("suspect_ethnicity_recorded", "suspect_nationality_recorded", "victim
            "no_further_action", "ongoing")
 
 
-class _Scrub:
+class Scrub:
     """Victims' identifiers replaced in whole words only: the review's own sentences ("evidential
     difficulties") must not be cut by a short name part matching inside a word."""
 
@@ -56,13 +56,13 @@ class _Scrub:
         return self.pattern.sub(lambda m: self.pseudonymiser.token("redacted", m.group(0)), text)
 
 
-def _finding_text(f: Finding, pseudonymiser: Pseudonymiser, scrub: _Scrub) -> str:
+def finding_text(f: Finding, pseudonymiser: Pseudonymiser, scrub: Scrub) -> str:
     victims = ", ".join(pseudonymiser.token("victim", v) for v in f.victims)
     detail = scrub(f.detail)
     return f"{detail} (victim {victims})" if victims else detail
 
 
-def _rate(metric: str, value: float | None) -> str:
+def shown_rate(metric: str, value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{100 * value:.0f}%" if metric in PERCENT else f"{value:.1f}"
@@ -98,8 +98,8 @@ def review(
         skipped = not_checked(conn, case.id) if findings or everything else []
         leads = cases_to_reopen(conn, case.id) if reopen or everything else []
         rates = force_rates(conn, case.id) if forces or everything or chart else []
-        scrub = _Scrub(pseudonymiser)
-        finding_rows = [(f, _finding_text(f, pseudonymiser, scrub)) for f in found]
+        scrub = Scrub(pseudonymiser)
+        finding_rows = [(f, finding_text(f, pseudonymiser, scrub)) for f in found]
         lead_rows = [(lead, [scrub(e.text) for e in lead.evidence]) for lead in leads]
         note.objects = sorted({p for f in found for p in f.people} | {s for lead in leads for s in lead.suspects})
         note.detail = {"checklist": load_checklist().version, "findings": len(found), "leads": len(leads),
@@ -161,7 +161,7 @@ def _print_forces(rates: list[ForceRates]) -> None:
 
     def cell(f: ForceRates, m: str) -> str:
         mark = {"high": " ▲", "low": " ▼"}.get(f.outliers.get(m, ""), "")
-        return _rate(m, f.rates.get(m)) + mark
+        return shown_rate(m, f.rates.get(m)) + mark
 
     console.print(table_of(
         f"Consistency across forces (▲▼: more than {OUTLIER_MADS:g} median absolute deviations from the forces' "
@@ -176,7 +176,7 @@ def _csv_rows(findings: list[tuple[Finding, str]], leads: list[tuple[Lead, list[
             for f, text in findings]
     rows += [["reopen", str(lead.rank), f"{lead.score:g}", lead.crime, lead.force, " | ".join(texts),
               " ".join(str(r) for e in lead.evidence for r in e.records)] for lead, texts in leads]
-    rows += [["force", "", "", f.force, m, _rate(m, f.rates.get(m)) + (f" outlier {f.outliers[m]}"
+    rows += [["force", "", "", f.force, m, shown_rate(m, f.rates.get(m)) + (f" outlier {f.outliers[m]}"
                                                                        if m in f.outliers else ""), ""]
              for f in rates for m in METRICS]
     return rows

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from lantern.commands.review import _finding_text, _rate, _Scrub
+from lantern.commands.review import Scrub, finding_text, shown_rate
 from lantern.review import (
     cases_to_reopen,
     consistency_chart,
@@ -106,13 +106,13 @@ def case_review(session: Session, name: str, channel: str) -> ReviewOut:
     checklist = load_checklist()
     with session.case_action(Permission.READ, "review", "CONSULT", case=name) as (conn, case, note):
         pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
-        scrub = _Scrub(pseudonymiser)
+        scrub = Scrub(pseudonymiser)
         found = review_cases(conn, case.id)
         skipped = not_checked(conn, case.id)
         leads = cases_to_reopen(conn, case.id)
         rates = force_rates(conn, case.id)
         findings = [FindingOut(rule=f.rule, title=f.title, severity=f.severity, crime=f.crime,
-                               force=f.force, text=_finding_text(f, pseudonymiser, scrub),
+                               force=f.force, text=finding_text(f, pseudonymiser, scrub),
                                records=list(f.records)) for f in found]
         lead_rows = [LeadOut(rank=lead.rank, crime=lead.crime, force=lead.force,
                              outcome=lead.outcome.replace("_", " "), score=lead.score, groups=lead.groups,
@@ -131,7 +131,7 @@ def case_review(session: Session, name: str, channel: str) -> ReviewOut:
         not_checked=[NotCheckedOut(rule=n.rule, title=n.title, reason=n.reason) for n in skipped],
         leads=lead_rows,
         forces=[ForceOut(force=f.force, crimes=f.crimes, rates=[
-            RateOut(metric=m, label=label, value=f.rates.get(m), shown=_rate(m, f.rates.get(m)),
+            RateOut(metric=m, label=label, value=f.rates.get(m), shown=shown_rate(m, f.rates.get(m)),
                     outlier=f.outliers.get(m)) for m, label in METRICS.items()]) for f in rates],
         outlier_mads=OUTLIER_MADS,
     )
