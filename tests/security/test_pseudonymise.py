@@ -104,3 +104,24 @@ def test_free_text_naming_a_victim_is_scrubbed(team, tmp_path):
     _, path = export(team, "ana", "t.jsonl")
     line = next(x for x in path.read_text().splitlines() if "IR-9" in x and '"prop": "text"' in x)
     assert "Adeyemi" not in line and "900103" not in line and "Daniel Price" in line
+
+
+def test_a_namesake_of_a_victim_is_pseudonymised_too(team):
+    """A record that resolution left apart (or another person with the same name) must not show
+    a victim's name: the name itself is what a shared product may not carry."""
+    from lantern.security.keys import Keys
+    from lantern.security.pseudonymise import Pseudonymiser
+    from lantern.store import Workspace
+
+    ws = Workspace(team.db)
+    try:
+        with ws.reader() as conn:
+            case_id = ws.case_id(conn, "default")
+            p = Pseudonymiser(conn, case_id, Keys.for_workspace(ws, str(team.key_dir)).pseudonym_key)
+            stranger = -1  # no victim's record
+            value, original = p.statement(stranger, "name", "grace adeyemi", "Grace ADEYEMI")
+            assert value == original and value.startswith("[name ")
+            assert p.statement(stranger, "name", "Alan Turing", "Alan Turing") == (
+                "Alan Turing", "Alan Turing")
+    finally:
+        ws.dispose()

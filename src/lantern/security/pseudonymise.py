@@ -99,6 +99,8 @@ class Pseudonymiser:
                     if not text or len(text.strip()) < 3:
                         continue
                     identifiers |= _phone_variants(text) if row.prop == "phone" else {text.strip()}
+                    if row.prop in NAMES:  # so a namesake's record is covered too
+                        self.victim_names.add(text.strip().casefold())
                     if row.prop in ("name", "forename", "surname", "alias"):
                         identifiers |= {
                             part for part in re.split(r"[\s,]+", text) if len(part) >= 3
