@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from lantern.web.app import WebConfig, create_app
 from tests.web.conftest import Site
-from tests.web.test_app import SECRET_CANARIES, audit_events, login
+from tests.web.test_app import SECRET_CANARIES, audit_events, csrf_of, login
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def client(site: Site) -> Iterator[TestClient]:
                     follow_redirects=False) as c:
         yield c
 
-PAGES = ["/cases/{case}/search?q=Khan", "/cases/{case}/people/P1"]
+PAGES = ["/cases/{case}/search", "/cases/{case}/people/P1"]
 API = ["/api/cases/{case}/search?q=Khan", "/api/cases/{case}/people/P1"]
 
 
@@ -29,8 +29,10 @@ def test_search_page_groups_hits_and_links_profiles(client, site):
     api = client.get("/api/cases/default/search", params={"q": "Khan", "kind": "person"}).json()
     assert api["kinds"] == ["person"] and api["hits"], api
     entity = api["hits"][0]["id"]
-    page = client.get("/cases/default/search", params={"q": "Khan"})
+    form = client.get("/cases/default/search").text
+    page = client.post("/cases/default/search", data={"q": "Khan", "csrf_token": csrf_of(form)})
     assert page.status_code == 200 and f"/cases/default/people/{entity}" in page.text
+    assert client.post("/cases/default/search", data={"q": "Khan"}).status_code == 403  # CSRF
     last = audit_events(site)[-1]
     assert (last["operation"], last["action"]) == ("search", "CONSULT") and last["detail"]["channel"] == "web"
 
@@ -90,5 +92,7 @@ def test_children_and_victims_are_pseudonymised(client):
     profile = client.get(f"/api/cases/default/people/{hits[0]['id']}")
     assert profile.json()["pseudonymised"] and all(f["value"].startswith("[") for f in profile.json()["names"])
     assert "ADEYEMI" not in profile.text.upper()
-    page = client.get("/cases/default/search", params={"q": "Grace Adeyemi"})
+    form = client.get("/cases/default/search").text
+    page = client.post("/cases/default/search",
+                       data={"q": "Grace Adeyemi", "csrf_token": csrf_of(form)})
     assert "[victim " in page.text and "ADEYEMI" not in page.text.upper().replace("GRACE ADEYEMI", "")

@@ -1,9 +1,9 @@
 """Search and the person profile: pages and their API (`lantern search`, `lantern profile`)."""
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
@@ -145,18 +145,31 @@ def profile_out(case: str, shown: ShownProfile) -> ProfileOut:
 
 
 @router.get("/cases/{case}/search", include_in_schema=False)
-def search_page(request: Request, case: str, user: User, web: WebDep, q: str = "", kind: str = "",
-                limit: int = 20) -> HTMLResponse:
-    session = web.session_for(user.actor)
-    context = {"query": q, "kind": kind, "kinds": KINDS, "max_query": MAX_QUERY, "groups": {}, "searched": False}
-    if not q.strip():  # the empty form: still a read of the case, so still checked and audited
-        with session.case_action(Permission.READ, "search", "CONSULT", case=case) as (_, found, note):
-            note.detail = {"form": True, "channel": "web"}
-        return web.page(request, "search.html", {**web.base(user, found.name), **context})
-    name, hits = find(session, case, q, kind or None, limit, "web")
+def search_form(request: Request, case: str, user: User, web: WebDep) -> HTMLResponse:
+    # The empty form is still a read of the case, so it is still checked and audited.
+    with web.session_for(user.actor).case_action(Permission.READ, "search", "CONSULT",
+                                                 case=case) as (_, found, note):
+        note.detail = {"form": True, "channel": "web"}
+    return web.page(request, "search.html", {**web.base(user, found.name), **_form("", "")})
+
+
+@router.post("/cases/{case}/search", include_in_schema=False)
+def search_page(request: Request, case: str, user: User, web: WebDep,
+                q: Annotated[str, Form(max_length=1000)] = "",
+                kind: Annotated[str, Form(max_length=50)] = "",
+                csrf_token: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+    """Posted, not a GET: what is searched for (a name, a phone) never sits in a URL, where
+    history, proxies and server logs would keep it (WS-3)."""
+    web.require_csrf(user, csrf_token)
+    name, hits = find(web.session_for(user.actor), case, q, kind or None, 20, "web")
     groups = {k: [h for h in hits if h.kind == k] for k in KINDS if any(h.kind == k for h in hits)}
-    return web.page(request, "search.html", {**web.base(user, name), **context, "groups": groups,
-                                             "searched": True})
+    return web.page(request, "search.html", {**web.base(user, name), **_form(q, kind),
+                                             "groups": groups, "searched": True})
+
+
+def _form(query: str, kind: str) -> dict[str, Any]:
+    return {"query": query, "kind": kind, "kinds": KINDS, "max_query": MAX_QUERY, "groups": {},
+            "searched": False}
 
 
 @router.get("/cases/{case}/people/{entity}", include_in_schema=False)
