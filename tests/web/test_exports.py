@@ -80,6 +80,7 @@ def test_each_format_downloads_pseudonymised_and_is_disclosed(client, site, fmt)
                         disposition), disposition
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["content-security-policy"] == "default-src 'none'; sandbox"  # WS-5
     assert parses(fmt, answer.content) > (0 if fmt == "groups-csv" else 1)  # the sample has no groups
     for name in VICTIM_NAMES:
         assert name not in answer.text, f"{name} in the {fmt} export"

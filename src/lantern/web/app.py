@@ -31,11 +31,13 @@ from lantern.settings import Settings
 from lantern.store import Workspace
 from lantern.web.auth import Clock, WebSessions
 from lantern.web.context import CsrfRefused, LoginRequired, ReauthFailed, User, Web
-from lantern.web.routes import admin, cases, login, network, resolution, review
+from lantern.web.routes import admin, cases, exports, login, network, resolution, review, upload
+from lantern.web.routes import search as search_routes
 
 HERE = Path(__file__).parent
 # Each area of the workbench is one router; a new area adds its module here.
-ROUTERS = (login.router, admin.router, cases.router, network.router, resolution.router, review.router)
+ROUTERS = (login.router, admin.router, cases.router, network.router, resolution.router, review.router,
+           upload.router, exports.router, search_routes.router)
 SECURITY_HEADERS = {
     # Everything the pages use comes from this server: no CDN, no inline script.
     "Content-Security-Policy": "default-src 'self'; object-src 'none'; frame-ancestors 'none'; "
@@ -44,6 +46,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
 HSTS = "max-age=31536000; includeSubDomains"  # under TLS only: a year, as WS-3 asks
 log = logging.getLogger("lantern.web")
 
@@ -143,6 +146,9 @@ def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
     async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if "attachment" in response.headers.get("content-disposition", ""):
+            # A download never runs as a page, whatever it holds (WS-5).
+            response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
         if config.secure_cookies:
             response.headers["Strict-Transport-Security"] = HSTS
         if not request.url.path.startswith("/static/"):
