@@ -25,6 +25,7 @@ from lantern import __version__
 from lantern.commands import admin, auditing
 from lantern.commands import calls as calls_commands
 from lantern.commands import extract as extract_commands
+from lantern.commands import lookup as lookup_commands
 from lantern.commands import network as network_commands
 from lantern.commands import report as report_commands
 from lantern.commands import resolve as resolve_commands
@@ -39,7 +40,6 @@ from lantern.export import products
 from lantern.ingest.loader import IngestResult, load_file
 from lantern.ingest.profile import load_profile, shipped_profiles
 from lantern.output import console, err_console, render_quarantine, render_status, table_of
-from lantern.security import audit
 from lantern.security.policy import AccessDenied, Permission
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
@@ -262,14 +262,13 @@ def export(
             note.recipient = recipient
             note.objects = [f"file:{output.name}"]
             note.detail = {"format": fmt, "items": n, "sha256": digest, "revealed": reveal, "reason": reason}
-            checkpoint = audit.make_checkpoint(conn, session.keys.signing_key, session.keys.witness)
         os.replace(tmp, output)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     console.print(f"Wrote {n:,} {products.describe(fmt)} to {output} for {recipient}"
                   + ("" if reveal else " (victims pseudonymised)")
-                  + f"; audit checkpoint {checkpoint.size}")
+                  + f"; audit checkpoint {note.checkpoint.size}")
 
 
 # ---- synth / demo ---------------------------------------------------------------------------
@@ -342,6 +341,8 @@ app.command()(review_commands.review)
 app.command()(timeline_commands.timeline)
 app.command()(report_commands.report)
 app.command()(similar_commands.similar)
+app.command()(lookup_commands.search)
+app.command()(lookup_commands.profile)
 app.command()(serve_commands.serve)
 app.add_typer(calls_commands.calls_app, name="calls")
 app.add_typer(admin.user_app, name="user")

@@ -172,3 +172,27 @@ def test_the_briefing_pack_downloads_as_a_pdf_and_is_disclosed(client, site):
     assert (event["operation"], event["recipient"]) == ("report", "SIO Op Lantern")
     assert event["detail"]["files"]["briefing.pdf"] == hashlib.sha256(answer.content).hexdigest()
     assert not event["detail"]["revealed"]
+
+
+def test_a_web_export_is_fixed_in_a_signed_checkpoint(client, site):
+    """As after `lantern export`: the log's size and root are signed right after the DISCLOSE,
+    so the disclosure cannot later be rewritten out of the log unnoticed."""
+    from sqlalchemy import func, select
+
+    from lantern.store import Workspace, tables
+
+    def checkpoints() -> tuple[int, int]:
+        ws = Workspace(site.db)
+        try:
+            with ws.reader() as conn:
+                c, a = tables.audit_checkpoints, tables.audit_events
+                return (int(conn.scalar(select(func.count()).select_from(c)) or 0),
+                        int(conn.scalar(select(func.max(a.c.seq))) or 0))
+        finally:
+            ws.dispose()
+
+    before, _ = checkpoints()
+    assert export_form(client, "graphml").status_code == 200
+    after, last_seq = checkpoints()
+    assert after == before + 1
+    assert disclosures(site)[-1]["seq"] == last_seq  # nothing logged after it, before signing

@@ -23,7 +23,6 @@ from lantern.errors import LanternError
 from lantern.export.report import Meta, collect, render_html, render_pdf
 from lantern.export.report.content import Context, Privacy, next_audit_seq
 from lantern.output import console
-from lantern.security import audit
 from lantern.security.policy import Permission
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
@@ -78,7 +77,6 @@ def write_briefing(session: Session, output: Path, recipient: str, reveal: bool 
             note.detail = {"files": {name: hashlib.sha256(data).hexdigest() for name, data in zip(FILES, (html, pdf),
                                                                                                    strict=True)},
                            "revealed": reveal, "reason": reason}
-            checkpoint = audit.make_checkpoint(conn, session.keys.signing_key, session.keys.witness)
         for tmp, name in zip(temps, FILES, strict=True):
             os.replace(tmp, folder / name)
     except OSError as exc:
@@ -87,7 +85,7 @@ def write_briefing(session: Session, output: Path, recipient: str, reveal: bool 
         for tmp in temps:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    return Written(folder / FILES[0], folder / FILES[1], seq, checkpoint.size)
+    return Written(folder / FILES[0], folder / FILES[1], seq, note.checkpoint.size)
 
 
 def report(

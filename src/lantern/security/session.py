@@ -41,6 +41,7 @@ class Note:
     detail: dict[str, Any] = field(default_factory=dict)
     recipient: str | None = None
     action: str | None = None  # overrides the action, e.g. a duplicate import
+    checkpoint: Any = None  # the signed checkpoint written after a disclosure
 
 
 @dataclass
@@ -108,6 +109,11 @@ class Session:
                 ref = require_case(conn, self.actor, name, permission)
                 yield conn, ref, note
                 self.record(conn, action, operation, note, ref.id)
+                if (note.action or action) == "DISCLOSE":
+                    # Whatever leaves the tool, by any channel, is fixed in a signed checkpoint
+                    # at once: a later rewrite of the log cannot hide that it was disclosed.
+                    note.checkpoint = audit.make_checkpoint(conn, self.keys.signing_key,
+                                                            self.keys.witness)
         except AccessDenied as exc:
             self._refused(operation, str(exc), name)
             raise

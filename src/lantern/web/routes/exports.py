@@ -24,7 +24,6 @@ from starlette.background import BackgroundTask
 
 from lantern.commands.report import write_briefing
 from lantern.export import products
-from lantern.security import audit
 from lantern.security.policy import Permission
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
@@ -108,7 +107,6 @@ def export_file(session: Session, case: str, fmt: str, recipient: str, channel: 
         note.objects = [f"file:{target.name}"]
         note.detail = {"format": fmt, "items": n, "sha256": digest, "revealed": False,
                        "reason": None, "channel": channel}
-        audit.make_checkpoint(conn, session.keys.signing_key, session.keys.witness)
     return target
 
 
