@@ -35,9 +35,10 @@ from lantern.commands import serve as serve_commands
 from lantern.commands import similar as similar_commands
 from lantern.commands import timeline as timeline_commands
 from lantern.commands.context import check_reveal, session_of, settings_of
+from lantern.commands.ingesting import ingest_file
 from lantern.errors import LanternError
 from lantern.export import products
-from lantern.ingest.loader import IngestResult, load_file
+from lantern.ingest.loader import IngestResult
 from lantern.ingest.profile import load_profile, shipped_profiles
 from lantern.output import console, err_console, render_quarantine, render_status, table_of
 from lantern.security.policy import AccessDenied, Permission
@@ -149,14 +150,7 @@ def ingest_paths(session: Session, paths: list[Path], profile_ref: str,
                 progress.update(task, completed=done, total=total)
 
             try:
-                with session.case_action(Permission.WRITE, "ingest", "COLLECT") as (conn, case, note):
-                    result = load_file(conn, path, profile, case_id=case.id,
-                                       user=session.actor.username, progress=report)
-                    note.objects = [f"source:{result.source_id}"]
-                    note.detail = {"file": path.name, "sha256": result.sha256, "profile": profile.name,
-                                   "rows_loaded": result.rows_loaded,
-                                   "rows_quarantined": result.rows_quarantined,
-                                   "duplicate": result.duplicate}
+                result = ingest_file(session, path, profile, progress=report)
             except AccessDenied:
                 raise
             except LanternError as exc:

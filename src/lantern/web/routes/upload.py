@@ -24,16 +24,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import Connection, update
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from lantern.commands.ingesting import ingest_file
 from lantern.errors import LanternError
-from lantern.ingest.loader import BATCH_ROWS, IngestResult, load_file
+from lantern.ingest.loader import BATCH_ROWS, IngestResult
 from lantern.ingest.profile import Profile, load_profile, shipped_profiles
 from lantern.security.files import DEFAULT_LIMITS
 from lantern.security.policy import AccessDenied, Actor, CaseRef, Permission, require_case
-from lantern.store import tables
 from lantern.web.context import User, Web, WebDep, WebUser
 from lantern.web.jobs import Job, jobs_of, new_job_id
 from lantern.web.routes.cases import NOT_FOUND, case_status
@@ -203,13 +202,6 @@ def check_access(web: Web, user: WebUser, case: str, permission: Permission,
         raise
 
 
-def _keep_given_name(conn: Connection, source_id: int, name: str) -> None:
-    # The CLI keeps the path it was given; for an upload that is the name the browser sent,
-    # not the server's temporary folder (same transaction, before anyone can read the source).
-    conn.execute(update(tables.sources).where(tables.sources.c.id == source_id)
-                 .values(file_path=name))
-
-
 def ingest_work(web: Web, actor: Actor, case: str, path: Path, profile: Profile,
                 channel: str) -> Callable[[Job], None]:
     def work(job: Job) -> None:
@@ -220,17 +212,8 @@ def ingest_work(web: Web, actor: Actor, case: str, path: Path, profile: Profile,
 
         session = web.session_for(actor)
         try:
-            with session.case_action(Permission.WRITE, "ingest", "COLLECT", case=case) as (
-                    conn, ref, note):
-                result = load_file(conn, path, profile, case_id=ref.id, user=actor.username,
-                                   progress=progress)
-                if not result.duplicate:
-                    _keep_given_name(conn, result.source_id, path.name)
-                note.objects = [f"source:{result.source_id}"]
-                note.detail = {"file": path.name, "sha256": result.sha256, "profile": profile.name,
-                               "rows_loaded": result.rows_loaded,
-                               "rows_quarantined": result.rows_quarantined,
-                               "duplicate": result.duplicate, "channel": channel}
+            result = ingest_file(session, path, profile, case=case, progress=progress,
+                                 shown_name=path.name, detail={"channel": channel})
             _finish(job, result)
         except LanternError as exc:  # AccessDenied included: the grant may have gone meanwhile
             # Messages name the file as the user knows it, not the server's temporary folder.
