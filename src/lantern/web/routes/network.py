@@ -11,8 +11,9 @@ import hashlib
 import io
 import json
 import tempfile
-from collections import defaultdict
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from lantern.commands.timeline import labeller
 from lantern.errors import LanternError
@@ -29,10 +30,12 @@ from lantern.export.anx import write_anx
 from lantern.graph import query
 from lantern.graph.build import entities_of
 from lantern.graph.chart import draw
+from lantern.graph.service import latest_network
 from lantern.graph.view import NetworkView, network_view
 from lantern.security.policy import Permission
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
+from lantern.store import tables
 from lantern.timeline import build_timeline
 from lantern.timeline.export import row_of
 from lantern.timeline.privacy import protected_people
@@ -178,35 +181,89 @@ def pseudonymised_view(conn: Connection, case_id: int, session: Session) -> Netw
     return network_view(conn, case_id, Pseudonymiser(conn, case_id, session.keys.pseudonym_key))
 
 
-def within(edges: list[dict[str, Any]], centre: str, depth: int) -> set[str]:
+@dataclass
+class IndexedView:
+    """A network view with each person's node and ties at hand, so expanding one person costs
+    their ties, not a pass over the whole network."""
+
+    view: NetworkView
+    node: dict[str, dict[str, Any]]
+    ties: dict[str, list[dict[str, Any]]]
+
+    @classmethod
+    def of(cls, view: NetworkView) -> "IndexedView":
+        ties: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for e in view.edges:
+            ties[e["entity_a"]].append(e)
+            ties[e["entity_b"]].append(e)
+        return cls(view, {n["id"]: n for n in view.nodes}, dict(ties))
+
+
+# Views of the last few networks read. Only what a checked, audited action has just been allowed
+# to read is served from here; a new network run (or a new source) is a new key.
+_VIEWS: "OrderedDict[tuple[str, int, int, int], IndexedView]" = OrderedDict()
+_VIEWS_LOCK = threading.Lock()
+VIEWS_KEPT = 4
+
+
+def indexed_view(conn: Connection, case_id: int, session: Session) -> IndexedView:
+    newest_source = conn.scalar(select(func.max(tables.sources.c.id)).where(
+        tables.sources.c.case_id == case_id)) or 0
+    key = (session.workspace.url, case_id, latest_network(conn, case_id), int(newest_source))
+    with _VIEWS_LOCK:
+        if key in _VIEWS:
+            _VIEWS.move_to_end(key)
+            return _VIEWS[key]
+    found = IndexedView.of(pseudonymised_view(conn, case_id, session))
+    with _VIEWS_LOCK:
+        _VIEWS[key] = found
+        while len(_VIEWS) > VIEWS_KEPT:
+            _VIEWS.popitem(last=False)
+    return found
+
+
+def within(index: IndexedView, keeps: Callable[[dict[str, Any]], bool], centre: str,
+           depth: int) -> set[str]:
     """Everyone within ``depth`` of the kept ties from ``centre`` (breadth first)."""
-    neighbours: dict[str, set[str]] = defaultdict(set)
-    for e in edges:
-        neighbours[e["entity_a"]].add(e["entity_b"])
-        neighbours[e["entity_b"]].add(e["entity_a"])
     seen, frontier = {centre}, {centre}
     for _ in range(depth):
-        frontier = {n for f in frontier for n in neighbours[f]} - seen
+        frontier = {other(e, f) for f in frontier for e in index.ties.get(f, ()) if keeps(e)} - seen
         seen |= frontier
     return seen
+
+
+def other(edge: dict[str, Any], person: str) -> str:
+    return str(edge["entity_b"] if edge["entity_a"] == person else edge["entity_a"])
 
 
 def edge_id(edge: dict[str, Any]) -> str:
     return f"{edge['entity_a']}|{edge['entity_b']}|{edge['type']}"
 
 
-def graph_of(case: str, view: NetworkView, wanted: set[str], edges: list[dict[str, Any]],
-             first: Sequence[str] = ()) -> GraphOut:
+def graph_of(case: str, index: IndexedView, wanted: set[str],
+             keeps: Callable[[dict[str, Any]], bool], first: Sequence[str] = ()) -> GraphOut:
     """The wanted nodes (``first`` kept first when capping) and the kept ties among them."""
     order = [*dict.fromkeys(f for f in first if f in wanted), *sorted(wanted - set(first))]
-    shown = set(order[:MAX_NODES])
-    nodes = [NodeOut(**n) for n in view.nodes if n["id"] in shown]
-    ties = [EdgeOut(id=edge_id(e), source=e["entity_a"], target=e["entity_b"], type=e["type"],
-                    count=e["count"], weight=e["weight"], first=e["first_seen"], last=e["last_seen"],
-                    evidence=e["evidence"])
-            for e in edges if e["entity_a"] in shown and e["entity_b"] in shown]
+    shown = order[:MAX_NODES]
+    inside = set(shown)
+    nodes = [NodeOut(**index.node[p]) for p in shown if p in index.node]
+    seen: set[str] = set()
+    ties = []
+    for person in shown:
+        for e in index.ties.get(person, ()):
+            key = edge_id(e)
+            if key in seen or other(e, person) not in inside or not keeps(e):
+                continue
+            seen.add(key)
+            ties.append(EdgeOut(id=key, source=e["entity_a"], target=e["entity_b"], type=e["type"],
+                                count=e["count"], weight=e["weight"], first=e["first_seen"],
+                                last=e["last_seen"], evidence=e["evidence"]))
     return GraphOut(case=case, nodes=nodes, edges=ties, capped=len(wanted) > MAX_NODES,
                     matched=len(wanted))
+
+
+def every_tie(edge: dict[str, Any]) -> bool:
+    return True
 
 
 def starting_people(view: NetworkView) -> list[str]:
@@ -226,9 +283,9 @@ def starting_people(view: NetworkView) -> list[str]:
     return sorted(degree, key=lambda p: (-degree[p], p))[:BEST_CONNECTED_AT_START]
 
 
-def require_person(view: NetworkView, entity: str) -> str:
+def require_person(index: IndexedView, entity: str) -> str:
     entity = entity.strip().upper()
-    if not any(n["id"] == entity for n in view.nodes):
+    if entity not in index.node:
         raise HTTPException(404, f"{entity!r} is not a person in this case's network")
     return entity
 
@@ -238,7 +295,8 @@ def require_person(view: NetworkView, entity: str) -> str:
 
 def overview(session: Session, name: str, channel: str) -> OverviewOut:
     with session.case_action(Permission.READ, "players", "CONSULT", case=name) as (conn, case, note):
-        view = pseudonymised_view(conn, case.id, session)
+        index = indexed_view(conn, case.id, session)
+        view = index.view
         start = starting_people(view)
         note.objects = start
         note.detail = {"view": "network overview", "channel": channel}
@@ -253,15 +311,15 @@ def overview(session: Session, name: str, channel: str) -> OverviewOut:
     dates = sorted(d[:10] for e in view.edges for d in (e["first_seen"], e["last_seen"]) if d)
     return OverviewOut(case=case.name, groups=groups, tie_types=sorted({e["type"] for e in view.edges}),
                        first=dates[0] if dates else None, last=dates[-1] if dates else None,
-                       start=graph_of(case.name, view, set(start), view.edges, start))
+                       start=graph_of(case.name, index, set(start), every_tie, start))
 
 
 def ego(session: Session, name: str, entity: str, depth: int, ties: TieFilter, channel: str) -> GraphOut:
     with session.case_action(Permission.READ, "ego", "CONSULT", case=name) as (conn, case, note):
-        view = pseudonymised_view(conn, case.id, session)
-        entity = require_person(view, entity)
-        kept = [e for e in view.edges if ties.keeps(e)]
-        graph = graph_of(case.name, view, within(kept, entity, depth), kept, [entity])
+        index = indexed_view(conn, case.id, session)
+        entity = require_person(index, entity)
+        graph = graph_of(case.name, index, within(index, ties.keeps, entity, depth), ties.keeps,
+                         [entity])
         note.objects = [n.id for n in graph.nodes]
         note.detail = {"entity": entity, "depth": depth, **ties.describe(), "channel": channel}
     return graph
@@ -270,16 +328,19 @@ def ego(session: Session, name: str, entity: str, depth: int, ties: TieFilter, c
 def path(session: Session, name: str, source: str, target: str, channel: str) -> PathOut:
     """The CLI's `lantern path`: the shortest paths along the strongest ties."""
     with session.case_action(Permission.READ, "path", "CONSULT", case=name) as (conn, case, note):
-        view = pseudonymised_view(conn, case.id, session)
-        source, target = require_person(view, source), require_person(view, target)
+        index = indexed_view(conn, case.id, session)
+        source, target = require_person(index, source), require_person(index, target)
         found = query.paths(query.load(conn, case.id), source, target)
         on_path = {p for route in found for p in route}
         hops = {frozenset(pair) for route in found for pair in zip(route, route[1:], strict=False)}
-        edges = [e for e in view.edges if frozenset((e["entity_a"], e["entity_b"])) in hops]
+
+        def on_a_path(e: dict[str, Any]) -> bool:
+            return frozenset((e["entity_a"], e["entity_b"])) in hops
+
         note.objects = sorted(on_path)
         note.detail = {"from": source, "to": target, "paths": len(found), "channel": channel}
     return PathOut(case=case.name, source=source, target=target, paths=found,
-                   graph=graph_of(case.name, view, on_path, edges))
+                   graph=graph_of(case.name, index, on_path, on_a_path))
 
 
 def chronology(session: Session, name: str, subject: str, start: date | None, end: date | None,
@@ -323,7 +384,7 @@ def export_view(session: Session, name: str, wanted: ExportIn, channel: str) -> 
     if wanted.format == "png" and len(wanted.nodes) > MAX_PNG_NODES:
         raise HTTPException(422, f"a PNG chart holds at most {MAX_PNG_NODES} people: export ANX, or filter first")
     with session.case_action(Permission.EXPORT, operation, "DISCLOSE", case=name) as (conn, case, note):
-        view = pseudonymised_view(conn, case.id, session)
+        view = indexed_view(conn, case.id, session).view
         keep = {n["id"] for n in view.nodes} & {n.strip().upper() for n in wanted.nodes}
         if not keep:
             raise HTTPException(422, "none of those people is in this case's network")
