@@ -10,6 +10,7 @@ decides how a child or a victim is shown: that is the presentation's (``lookup.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -19,7 +20,7 @@ from lantern.graph import query
 from lantern.graph.build import entities_of
 from lantern.lookup.privacy import protected
 from lantern.risk import assess
-from lantern.risk.score import ChildRisk
+from lantern.risk.score import Assessment, ChildRisk
 from lantern.store import tables
 from lantern.timeline import TimelineEvent, build_timeline
 from lantern.timeline.model import Source
@@ -136,10 +137,18 @@ def facts(conn: Connection, records: list[int]) -> dict[str, list[Fact]]:
             for section, props in SECTIONS.items()}
 
 
-def _network(conn: Connection, case_id: int) -> query.StoredNetwork | None:
+def stored_network(conn: Connection, case_id: int) -> query.StoredNetwork | None:
     has_network = conn.scalar(select(tables.network_runs.c.id).where(
         tables.network_runs.c.case_id == case_id).limit(1))
     return query.load(conn, case_id) if has_network is not None else None
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Where a profile gets the case's network and children's assessment from."""
+
+    network: Callable[[Connection, int], query.StoredNetwork | None] = stored_network
+    assessment: Callable[[Connection, int], Assessment] = assess
 
 
 def links_of(net: query.StoredNetwork, entity: str) -> list[Link]:
@@ -165,17 +174,23 @@ def groups_of(conn: Connection, run_id: int, entity: str) -> list[Membership]:
         .order_by(g.c.group_id))]
 
 
-def person_profile(conn: Connection, case_id: int, entity: str) -> Profile:
-    """Everything known about one person entity (P123) of the case's latest resolution."""
+def person_profile(conn: Connection, case_id: int, entity: str,
+                   derived: Derived | None = None) -> Profile:
+    """Everything known about one person entity (P123) of the case's latest resolution.
+
+    ``derived`` supplies the whole-case network and risk assessment (a server keeps them between
+    requests); by default they are computed here."""
+    derived = derived or Derived()
     entity, records = person_records_of(conn, case_id, entity)
     found = facts(conn, records)
     timeline = build_timeline(conn, case_id, entity)
-    net = _network(conn, case_id)
+    net = derived.network(conn, case_id)
     # Scoring reads the whole case: only for a child or a victim, the only people it scores.
     child = entity in protected(conn, case_id, [entity])
     risk = None
     if net is not None and child:
-        risk = next((c for c in assess(conn, case_id).ranked if c.entity == entity), None)
+        risk = next((c for c in derived.assessment(conn, case_id).ranked if c.entity == entity),
+                    None)
     return Profile(entity, records, found["names"], found["dobs"], found["phones"], found["addresses"],
                    timeline.events, links_of(net, entity) if net else [],
                    groups_of(conn, net.run_id, entity) if net else [], risk, child,

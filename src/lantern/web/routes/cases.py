@@ -14,6 +14,7 @@ from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
 from lantern.store import queries
 from lantern.web.context import User, WebDep
+from lantern.web.memo import MEMO
 
 router = APIRouter()
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -101,7 +102,8 @@ def case_status(session: Session, name: str, channel: str) -> CaseStatusOut:
 def children_at_risk(session: Session, name: str, channel: str) -> ChildrenAtRiskOut:
     """Every child with a reason, pseudonymised (the web reveals no victim's identity)."""
     with session.case_action(Permission.READ, "risk", "CONSULT", case=name) as (conn, case, note):
-        assessment = assess(conn, case.id)
+        assessment = MEMO.get("assessment", session.workspace.url, conn, case.id,
+                              lambda: assess(conn, case.id))
         pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
         label, scrub = labeller(assessment, pseudonymiser)
         note.objects = [c.entity for c in assessment.ranked]

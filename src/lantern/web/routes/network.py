@@ -11,8 +11,7 @@ import hashlib
 import io
 import json
 import tempfile
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +21,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from lantern.commands.timeline import labeller
 from lantern.errors import LanternError
@@ -35,11 +34,11 @@ from lantern.graph.view import NetworkView, network_view
 from lantern.security.policy import Permission
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
-from lantern.store import tables
 from lantern.timeline import build_timeline
 from lantern.timeline.export import row_of
 from lantern.timeline.privacy import protected_people
 from lantern.web.context import User, Web, WebDep, WebUser
+from lantern.web.memo import MEMO
 
 router = APIRouter()
 Responses = dict[int | str, dict[str, Any]]
@@ -199,27 +198,10 @@ class IndexedView:
         return cls(view, {n["id"]: n for n in view.nodes}, dict(ties))
 
 
-# Views of the last few networks read. Only what a checked, audited action has just been allowed
-# to read is served from here; a new network run (or a new source) is a new key.
-_VIEWS: "OrderedDict[tuple[str, int, int, int], IndexedView]" = OrderedDict()
-_VIEWS_LOCK = threading.Lock()
-VIEWS_KEPT = 4
-
-
 def indexed_view(conn: Connection, case_id: int, session: Session) -> IndexedView:
-    newest_source = conn.scalar(select(func.max(tables.sources.c.id)).where(
-        tables.sources.c.case_id == case_id)) or 0
-    key = (session.workspace.url, case_id, latest_network(conn, case_id), int(newest_source))
-    with _VIEWS_LOCK:
-        if key in _VIEWS:
-            _VIEWS.move_to_end(key)
-            return _VIEWS[key]
-    found = IndexedView.of(pseudonymised_view(conn, case_id, session))
-    with _VIEWS_LOCK:
-        _VIEWS[key] = found
-        while len(_VIEWS) > VIEWS_KEPT:
-            _VIEWS.popitem(last=False)
-    return found
+    latest_network(conn, case_id)  # "run `lantern network` first" when there is none
+    return MEMO.get("network view", session.workspace.url, conn, case_id,
+                    lambda: IndexedView.of(pseudonymised_view(conn, case_id, session)))
 
 
 def within(index: IndexedView, keeps: Callable[[dict[str, Any]], bool], centre: str,

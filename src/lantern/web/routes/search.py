@@ -9,12 +9,14 @@ from pydantic import BaseModel
 
 from lantern.errors import LanternError
 from lantern.lookup import KINDS, person_profile, search
-from lantern.lookup.profile import UnknownPerson
+from lantern.lookup.profile import Derived, UnknownPerson, stored_network
 from lantern.lookup.search import MAX_QUERY, check_query
 from lantern.lookup.shown import ShownHit, ShownProfile, show_hits, show_profile
+from lantern.risk import assess
 from lantern.security.policy import Permission
 from lantern.security.session import Session
 from lantern.web.context import User, WebDep
+from lantern.web.memo import MEMO
 
 router = APIRouter()
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such case that you can access, or no such person in it"}}
@@ -127,7 +129,7 @@ def find(session: Session, case_name: str, query: str, kind: str | None, limit: 
 def profile_of(session: Session, case_name: str, entity: str, channel: str) -> tuple[str, ShownProfile]:
     with session.case_action(Permission.READ, "profile", "CONSULT", case=case_name) as (conn, case, note):
         try:
-            found = person_profile(conn, case.id, entity)
+            found = person_profile(conn, case.id, entity, remembered(session))
         except UnknownPerson as exc:
             raise HTTPException(404, str(exc)) from None
         shown = show_profile(conn, case.id, found, session.keys.pseudonym_key)
@@ -135,6 +137,16 @@ def profile_of(session: Session, case_name: str, entity: str, channel: str) -> t
         note.detail = {"entity": found.entity, "events": len(found.events), "links": len(found.links),
                        "revealed": False, "channel": channel}
     return case.name, shown
+
+
+def remembered(session: Session) -> Derived:
+    """The case's network and assessment as this server keeps them between requests."""
+    url = session.workspace.url
+    return Derived(
+        network=lambda conn, case_id: MEMO.get("network", url, conn, case_id,
+                                               lambda: stored_network(conn, case_id)),
+        assessment=lambda conn, case_id: MEMO.get("assessment", url, conn, case_id,
+                                                  lambda: assess(conn, case_id)))
 
 
 def profile_out(case: str, shown: ShownProfile) -> ProfileOut:
