@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import jellyfish
 from sqlalchemy import Connection
@@ -54,13 +55,13 @@ def check_query(query: str, kinds: Iterable[str] | None, limit: int) -> tuple[st
 
 
 def search(conn: Connection, case_id: int, query: str, kinds: Iterable[str] | None = None,
-           limit: int = 50) -> list[Hit]:
+           limit: int = 50, names: NameIndex | None = None) -> list[Hit]:
     """At most ``limit`` hits of each kind asked for, best first within each kind, kinds in the
     order of KINDS. People need a resolution (`lantern resolve`); without one, none are found."""
     text, wanted = check_query(query, kinds, limit)
     hits: list[Hit] = []
     if "person" in wanted:
-        hits += find_people(conn, case_id, text)[:limit]
+        hits += find_people(conn, case_id, text, names)[:limit]
     if "phone" in wanted:
         hits += values.find_phones(conn, case_id, text, limit)
     if "vehicle" in wanted:
@@ -102,36 +103,58 @@ def _display_name(record: PersonRecord) -> str:
         v for v in (record.first("forename"), record.first("surname")) if v) or record.first("alias") or ""
 
 
-def name_score(asked: list[str], words: set[str]) -> tuple[float, str] | None:
-    """Every word asked must match a word of the name, in any order (first and last names are
-    often swapped); the score is their mean, the reason the weakest word's."""
-    best: list[tuple[float, str]] = []
-    for word in asked:
-        matches = [m for w in words if (m := word_match(word, w)) is not None]
-        if not matches:
-            return None
-        best.append(max(matches))
-    weakest = min(best)[1]
-    return sum(score for score, _ in best) / len(best), weakest
+@dataclass
+class NameIndex:
+    """Every resolved person's name words, each word with the records it names: a query word is
+    compared with the case's distinct name words once, not with every record."""
+
+    words_of: dict[int, set[str]]  # record -> its name words
+    records_of: dict[str, set[int]]  # name word -> records
+    entity_of: dict[int, str]
+    shown: dict[int, str]  # record -> the name to show
+
+    @classmethod
+    def build(cls, conn: Connection, case_id: int) -> NameIndex:
+        entity_of = entities_of(conn, case_id, "Person")
+        words_of: dict[int, set[str]] = {}
+        records_of: dict[str, set[int]] = defaultdict(set)
+        shown: dict[int, str] = {}
+        for record in person_records(conn, case_id):
+            if record.record_id not in entity_of:
+                continue
+            words = _name_words(record)
+            words_of[record.record_id], shown[record.record_id] = words, _display_name(record)
+            for word in words:
+                records_of[word].add(record.record_id)
+        return cls(words_of, dict(records_of), entity_of, shown)
+
+    def matches(self, asked: str) -> dict[str, tuple[float, str]]:
+        """The case's name words one query word matches, each with how well and why."""
+        return {w: m for w in self.records_of if (m := word_match(asked, w)) is not None}
 
 
-def find_people(conn: Connection, case_id: int, query: str) -> list[Hit]:
+def find_people(conn: Connection, case_id: int, query: str,
+                index: NameIndex | None = None) -> list[Hit]:
     """Resolved people whose recorded names (any record of theirs) match the query. A query
-    with a digit in it (a plate, a number, a postcode) names nobody."""
+    with a digit in it (a plate, a number, a postcode) names nobody. ``index`` may be one kept
+    from an earlier query (the web server keeps it per version of the case)."""
     asked = fold(query).split()
     if not asked or any(ch.isdigit() for ch in query):
         return []
-    entity_of = entities_of(conn, case_id, "Person")
+    index = index or NameIndex.build(conn, case_id)
+    per_word = [index.matches(word) for word in asked]
+    # Every word asked must match a word of the name, in any order (names are often swapped).
+    candidates = set.intersection(*(
+        {r for w in found for r in index.records_of[w]} for found in per_word)) if per_word else set()
     best: dict[str, tuple[float, str, str]] = {}
     records: dict[str, list[int]] = defaultdict(list)
-    for record in person_records(conn, case_id):
-        entity = entity_of.get(record.record_id)
-        found = name_score(asked, _name_words(record)) if entity else None
-        if entity is None or found is None:
-            continue
-        records[entity].append(record.record_id)
-        if entity not in best or found[0] > best[entity][0]:
-            best[entity] = (found[0], found[1], _display_name(record))
+    for record in sorted(candidates):
+        scores = [max(found[w] for w in index.words_of[record] if w in found) for found in per_word]
+        score, why = sum(x for x, _ in scores) / len(scores), min(scores)[1]
+        entity = index.entity_of[record]
+        records[entity].append(record)
+        if entity not in best or score > best[entity][0]:
+            best[entity] = (score, why, index.shown[record])
     # Best score first; then the person more records name (the one the analyst most likely means).
     order = sorted(best, key=lambda e: (-best[e][0], -len(records[e]), e))
     return [Hit("person", e, best[e][2], best[e][1], round(best[e][0], 3), tuple(records[e][:SHOWN_RECORDS]),
