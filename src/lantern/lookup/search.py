@@ -32,7 +32,7 @@ from lantern.resolve.features import (
     person_records,
     phonetic,
 )
-from lantern.text.similar import load_reports, rank_similar, tokens
+from lantern.text.similar import LexicalIndex, Report, load_reports, rank_similar, tokens
 
 MAX_QUERY = 200
 SPELT_LIKE = 0.85  # Jaro-Winkler similarity from which two name words may be one misspelt
@@ -55,7 +55,8 @@ def check_query(query: str, kinds: Iterable[str] | None, limit: int) -> tuple[st
 
 
 def search(conn: Connection, case_id: int, query: str, kinds: Iterable[str] | None = None,
-           limit: int = 50, names: NameIndex | None = None) -> list[Hit]:
+           limit: int = 50, names: NameIndex | None = None,
+           corpus: Corpus | None = None) -> list[Hit]:
     """At most ``limit`` hits of each kind asked for, best first within each kind, kinds in the
     order of KINDS. People need a resolution (`lantern resolve`); without one, none are found."""
     text, wanted = check_query(query, kinds, limit)
@@ -69,7 +70,7 @@ def search(conn: Connection, case_id: int, query: str, kinds: Iterable[str] | No
     if "location" in wanted:
         hits += values.find_locations(conn, case_id, text, limit)
     if "text" in wanted:
-        hits += find_text(conn, case_id, text, limit)
+        hits += find_text(conn, case_id, text, limit, corpus)
     return hits
 
 
@@ -177,12 +178,28 @@ def snippet(text: str, query: str, terms: Iterable[str]) -> str:
     return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
 
 
-def find_text(conn: Connection, case_id: int, query: str, limit: int) -> list[Hit]:
+@dataclass
+class Corpus:
+    """The case's reports and their lexical index, built once for many queries."""
+
+    reports: list[Report]
+    index: LexicalIndex | None
+
+    @classmethod
+    def build(cls, conn: Connection, case_id: int) -> Corpus:
+        reports = load_reports(conn, case_id)
+        return cls(reports, LexicalIndex([r.text for r in reports]) if reports else None)
+
+
+def find_text(conn: Connection, case_id: int, query: str, limit: int,
+              corpus: Corpus | None = None) -> list[Hit]:
     """Reports with the exact phrase first, then by lexical similarity (shared rare words)."""
     if not tokens(query):
         return []
-    reports = load_reports(conn, case_id)
-    ranking = rank_similar(reports, text=query, limit=max(limit, 1) * 2, method="lexical")
+    corpus = corpus or Corpus.build(conn, case_id)
+    reports = corpus.reports
+    ranking = rank_similar(reports, text=query, limit=max(limit, 1) * 2, method="lexical",
+                           index=corpus.index)
     scored = {h.report.record_id: (h.score, h.reason(), h.shared) for h in ranking.hits}
     phrase = re.compile(rf"\b{re.escape(query)}\b", re.IGNORECASE)  # whole words: "car" is not "carried"
     for report in reports:

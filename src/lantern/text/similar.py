@@ -175,13 +175,15 @@ def resolve(method: str) -> str:
 def rank_similar(reports: Sequence[Report], *, record_id: int | None = None, text: str | None = None,
                  limit: int = 10, method: str = "auto",
                  visible: Callable[[str], str] | None = None,
-                 encoder: Callable[[list[str]], np.ndarray] = embed.encode) -> Ranking:
+                 encoder: Callable[[list[str]], np.ndarray] = embed.encode,
+                 index: LexicalIndex | None = None) -> Ranking:
     """The ``limit`` reports most like one report (by record id, itself left out) or a text.
 
     ``visible`` is how a text will be shown (a scrub of victims' identifiers): a shared term is
     given as a reason only if it is still there once both texts are scrubbed, so a reason can
     never name what a snippet hides. ``encoder`` turns texts into unit vectors (the packaged
-    model unless a caller that ranks many queries brings a cached one).
+    model unless a caller that ranks many queries brings a cached one); ``index``, the lexical
+    index of ``reports`` for a text query, likewise.
     """
     if (record_id is None) == (text is None):
         raise LanternError("give a record id or a text to compare with, not both")
@@ -203,7 +205,8 @@ def rank_similar(reports: Sequence[Report], *, record_id: int | None = None, tex
     if not candidates:
         ranking.note = "no other report with free text in this case"
         return ranking
-    index = LexicalIndex([r.text for r in candidates])
+    if index is None or record_id is not None:  # a record's own row must not be in the index
+        index = LexicalIndex([r.text for r in candidates])
     weights = index.query(query)
     scores: np.ndarray | None = None
     if chosen == "semantic":

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from lantern.errors import LanternError
 from lantern.lookup import KINDS, person_profile, search
 from lantern.lookup.profile import Derived, UnknownPerson, stored_network
-from lantern.lookup.search import MAX_QUERY, NameIndex, check_query
+from lantern.lookup.search import MAX_QUERY, Corpus, NameIndex, check_query
 from lantern.lookup.shown import ShownHit, ShownProfile, show_hits, show_profile
 from lantern.risk import assess
 from lantern.security.policy import Permission
@@ -119,9 +119,12 @@ def find(session: Session, case_name: str, query: str, kind: str | None, limit: 
          ) -> tuple[str, list[ShownHit]]:
     text, kinds = _checked(query, kind, limit)
     with session.case_action(Permission.READ, "search", "CONSULT", case=case_name) as (conn, case, note):
-        names = (MEMO.get("names", session.workspace.url, conn, case.id,
-                          lambda: NameIndex.build(conn, case.id)) if "person" in kinds else None)
-        hits = search(conn, case.id, text, kinds, limit, names)
+        url = session.workspace.url
+        names = (MEMO.get("names", url, conn, case.id, lambda: NameIndex.build(conn, case.id))
+                 if "person" in kinds else None)
+        corpus = (MEMO.get("reports", url, conn, case.id, lambda: Corpus.build(conn, case.id))
+                  if "text" in kinds else None)
+        hits = search(conn, case.id, text, kinds, limit, names, corpus)
         shown = show_hits(conn, case.id, hits, session.keys.pseudonym_key)
         note.objects = [h.id for h in hits if h.kind == "person"]
         note.detail = {"kinds": sorted(kinds), "hits": len(hits), "revealed": False, "channel": channel}
