@@ -144,3 +144,19 @@ def test_a_foreign_preflight_is_not_allowed(site, clock):
             "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
         assert response.status_code >= 400
         assert "access-control-allow-origin" not in response.headers
+
+
+def test_a_planted_session_id_is_not_the_one_used_after_login(site, app_clients):
+    """Session fixation: an attacker logs in, plants their cookie in the victim's browser; the
+    victim's login issues a fresh id, and the planted one never acts as the victim."""
+    attacker, victim = app_clients
+    login(attacker, "outsider")
+    planted = attacker.cookies.get("lantern_session")
+    victim.cookies.set("lantern_session", planted)
+    response = login(victim, "ana")
+    fresh = response.cookies.get("lantern_session")
+    assert fresh and fresh != planted
+    assert "/cases/default" not in attacker.get("/cases").text  # the planted id: still the outsider
+    victim.cookies.clear()
+    victim.cookies.set("lantern_session", fresh)
+    assert "/cases/default" in victim.get("/cases").text

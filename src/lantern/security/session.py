@@ -101,10 +101,23 @@ class Session:
     def case_action(
         self, permission: Permission, operation: str, action: str, case: str | None = None
     ) -> Iterator[tuple[Connection, CaseRef, Note]]:
-        """Check ``permission`` on the case, run the body, audit it: one transaction."""
+        """Check ``permission`` on the case, run the body, audit it: one transaction.
+
+        A plain read (READ permission, CONSULT) runs on a read-only snapshot instead, and its
+        event is appended in a short write transaction once the body is done, still before any
+        result is shown: a long read must not hold the workspace's write lock, or one analyst's
+        query would queue everyone else's (and every writer) behind it."""
         name = case or self.settings.case
         note = Note()
         try:
+            if permission is Permission.READ and action == "CONSULT":
+                with self.workspace.read_only() as conn:
+                    ref = require_case(conn, self.actor, name, permission)
+                    yield conn, ref, note
+                with self.workspace.writer() as conn:
+                    require_case(conn, self.actor, name, permission)  # not revoked meanwhile
+                    self.record(conn, action, operation, note, ref.id)
+                return
             with self.workspace.writer() as conn:
                 ref = require_case(conn, self.actor, name, permission)
                 yield conn, ref, note

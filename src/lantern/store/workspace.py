@@ -147,6 +147,22 @@ class Workspace:
             yield conn
 
     @contextmanager
+    def read_only(self) -> Iterator[Connection]:
+        """A transaction that can only read: one snapshot, no lock that holds writers back, and
+        any attempt to write fails instead of slipping past the audit."""
+        sqlite = self.dialect == "sqlite"
+        with self.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    conn.exec_driver_sql("PRAGMA query_only = ON" if sqlite
+                                         else "SET TRANSACTION READ ONLY")
+                    yield conn
+            finally:
+                if sqlite:  # the connection goes back to the pool: let it write again
+                    conn.exec_driver_sql("PRAGMA query_only = OFF")
+                    conn.commit()
+
+    @contextmanager
     def writer(self) -> Iterator[Connection]:
         """One transaction holding the workspace's write lock until it commits."""
         with self.engine.connect() as conn:
