@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean vendor
+.PHONY: demo test lint bench bench-web clean vendor crash
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Lantern needs Python 3.11 or newer"; exit 1; }
@@ -27,6 +27,15 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+# Web latency under 20 users and Chromium's network render (issue 10); e.g.
+# make bench-web BENCH_WEB_ARGS="--people 2000 --seconds 10" for a quick run.
+bench-web: $(STAMP)
+	$(BIN)/python bench/web.py $(BENCH_WEB_ARGS)
+
+# Seeded SIGKILLs during ingest, resolve, judge and network, with every invariant checked.
+crash: $(STAMP)
+	$(BIN)/python tools/crash_harness.py --runs $(or $(RUNS),40) --seed $(or $(SEED),1)
 
 # The workbench's front-end libraries, from the npm registry into the package (committed).
 vendor:

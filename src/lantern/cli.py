@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 
 from lantern import __version__
 from lantern.commands import admin, auditing
+from lantern.commands import backup as backup_commands
 from lantern.commands import calls as calls_commands
 from lantern.commands import extract as extract_commands
 from lantern.commands import lookup as lookup_commands
@@ -338,6 +339,8 @@ app.command()(similar_commands.similar)
 app.command()(lookup_commands.search)
 app.command()(lookup_commands.profile)
 app.command()(serve_commands.serve)
+app.command()(backup_commands.backup)
+app.command()(backup_commands.restore)
 app.add_typer(calls_commands.calls_app, name="calls")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.case_app, name="case")

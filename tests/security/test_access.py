@@ -42,6 +42,8 @@ def case_commands(tmp) -> dict[str, list[str]]:
         "timeline": ["--case", "secret", "timeline", "P1"],
         "extract": ["--case", "secret", "extract"],
         "similar": ["--case", "secret", "similar", "1"],
+        "search": ["--case", "secret", "search", "Quillfeather"],
+        "profile": ["--case", "secret", "profile", "P1"],
         "calls top": ["--case", "secret", "calls", "top", "07700900101"],
         "calls common": ["--case", "secret", "calls", "common", "07700900101", "07700900102"],
         "calls chains": ["--case", "secret", "calls", "chains", "07700900101"],
@@ -68,6 +70,8 @@ OTHER_COMMANDS = {
     "audit verify": "audit.read", "audit query": "audit.read", "audit checkpoint": "audit.read",
     "audit export": "audit.read",
     "serve": "web server; every route checks access itself",
+    "backup": "admin.users (whole workspace), DISCLOSE audited",
+    "restore": "empty target only; admin.users in the restored workspace",
 }
 
 
