@@ -289,8 +289,8 @@ def test_the_size_cap_refuses_and_keeps_nothing(client, cases, tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("fields, status, words", [
-    ({"profile": "no-such-profile"}, 422, "no mapping profile named 'no-such-profile'"),
-    ({"profile": "/etc/passwd"}, 422, "no mapping profile named '/etc/passwd'"),
+    ({"profile": "no-such-profile"}, 400, "no mapping profile named 'no-such-profile'"),
+    ({"profile": "/etc/passwd"}, 400, "no mapping profile named '/etc/passwd'"),
 ])
 def test_only_a_listed_profile_is_accepted(client, cases, fields, status, words):
     login(client)
@@ -303,10 +303,10 @@ def test_a_request_without_a_file_or_not_multipart_is_a_clear_4xx(client, cases)
     token = {"Authorization": f"Bearer {cases.tokens['ana']}"}
     none = client.post("/api/cases/default/uploads", data={"profile": "sample-nominals"},
                        headers=token)
-    assert none.status_code in (415, 422) and "detail" in none.json()
+    assert none.status_code in (400, 415) and "detail" in none.json()
     missing = client.post("/api/cases/default/uploads", files={"other": ("a.csv", b"a")},
                           data={"profile": "sample-nominals"}, headers=token)
-    assert missing.status_code == 422 and "choose a file" in missing.json()["detail"]
+    assert missing.status_code == 400 and "choose a file" in missing.json()["detail"]
     raw = client.post("/api/cases/default/uploads", content=b"garbage", headers={
         **token, "Content-Type": "multipart/form-data; boundary=zzz"})
     assert raw.status_code == 400 and "malformed upload" in raw.json()["detail"]

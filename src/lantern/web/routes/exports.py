@@ -43,7 +43,7 @@ DOWNLOAD_RESPONSES = {**NOT_FOUND, 200: {"content": {m: {} for m in MEDIA_TYPES}
                                          "description": "the file, as an attachment"},
                       403: {"description": "wrong password (nothing written) or CSRF"},
                       409: {"description": "the case has no network yet"},
-                      422: {"description": "unknown format or no recipient"}}
+                      400: {"description": "unknown format or no recipient"}}
 
 
 class ExportRefused(Exception):
@@ -174,7 +174,7 @@ def briefing_post(request: Request, case: str, user: User, web: WebDep,
 
 
 def _json_refusal(exc: ExportRefused) -> Response:
-    return JSONResponse({"detail": str(exc)}, status_code=422)
+    return JSONResponse({"detail": str(exc)}, status_code=400)
 
 
 @router.post("/api/cases/{case}/exports", tags=["exports"], response_class=Response,

@@ -43,7 +43,8 @@ from lantern.web.memo import MEMO
 router = APIRouter()
 Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: {"description": "no such case that you can access (or no such person in its network)"}}
-NO_NETWORK: Responses = {409: {"description": "run `lantern network` first, or the subject is unknown"}}
+NO_NETWORK: Responses = {400: {"description": "a bad value: a date, an empty subject, a period that ends before it starts"},
+                         409: {"description": "run `lantern network` first, or the subject is unknown"}}
 MAX_NODES = 2000  # a browser still lays this out in seconds; more is a hairball anyway
 MAX_EVENTS = 5000
 MAX_PNG_NODES = 400  # the server-side chart places every label: beyond this it is unreadable
@@ -153,7 +154,7 @@ class TieFilter:
     @classmethod
     def of(cls, types: str | list[str] | None, start: date | None, end: date | None) -> "TieFilter":
         if start and end and start > end:
-            raise HTTPException(422, f"the period starts ({start}) after it ends ({end})")
+            raise HTTPException(400, f"the period starts ({start}) after it ends ({end})")
         if isinstance(types, str):  # a query string: empty means every type
             types = [t for t in types.split(",") if t.strip()] or None
         # A list (an export's body) is taken as given: every box unticked keeps no tie.
@@ -329,9 +330,9 @@ def chronology(session: Session, name: str, subject: str, start: date | None, en
                channel: str) -> TimelineOut:
     """The CLI's `lantern timeline`: children and recorded victims pseudonymised."""
     if not subject.strip():
-        raise HTTPException(422, "give a subject: a person entity id (P7307), a group id (G001) or a phone number")
+        raise HTTPException(400, "give a subject: a person entity id (P7307), a group id (G001) or a phone number")
     if start and end and start > end:
-        raise HTTPException(422, f"the period starts ({start}) after it ends ({end})")
+        raise HTTPException(400, f"the period starts ({start}) after it ends ({end})")
     with session.case_action(Permission.READ, "timeline", "CONSULT", case=name) as (conn, case, note):
         found = build_timeline(conn, case.id, subject, start=start, end=end)
         protected = protected_people(conn, case.id, found, entities_of(conn, case.id, "Person"))
@@ -364,12 +365,12 @@ def export_view(session: Session, name: str, wanted: ExportIn, channel: str) -> 
     operation = "export" if wanted.format == "anx" else "chart"
     ties = TieFilter.of(wanted.types, wanted.date_from, wanted.date_to)
     if wanted.format == "png" and len(wanted.nodes) > MAX_PNG_NODES:
-        raise HTTPException(422, f"a PNG chart holds at most {MAX_PNG_NODES} people: export ANX, or filter first")
+        raise HTTPException(400, f"a PNG chart holds at most {MAX_PNG_NODES} people: export ANX, or filter first")
     with session.case_action(Permission.EXPORT, operation, "DISCLOSE", case=name) as (conn, case, note):
         view = indexed_view(conn, case.id, session).view
         keep = {n["id"] for n in view.nodes} & {n.strip().upper() for n in wanted.nodes}
         if not keep:
-            raise HTTPException(422, "none of those people is in this case's network")
+            raise HTTPException(400, "none of those people is in this case's network")
         shown = NetworkView([n for n in view.nodes if n["id"] in keep],
                             [e for e in view.edges if e["entity_a"] in keep and e["entity_b"] in keep
                              and ties.keeps(e)])
@@ -446,7 +447,7 @@ def _date(given: str) -> date | None:
     try:
         return date.fromisoformat(given.strip())
     except ValueError:
-        raise HTTPException(422, f"{given!r} is not a date (YYYY-MM-DD)") from None
+        raise HTTPException(400, f"{given!r} is not a date (YYYY-MM-DD)") from None
 
 
 # ---- the API (same data, same checks; cookie or bearer token) ------------------------
@@ -495,6 +496,7 @@ def api_timeline(case: str, user: User, web: WebDep,
 
 @router.post("/api/cases/{case}/network/export", tags=["network"],
              responses={**NOT_FOUND, 403: {"description": "wrong password or CSRF token"},
+                        400: {"description": "no such people in the network, or too many for a PNG"},
                         200: {"content": {"application/xml": {}, "image/png": {}},
                               "description": "the ANX chart or the PNG picture, as a download"}})
 def api_export(case: str, body: ExportIn, user: User, web: WebDep) -> Response:

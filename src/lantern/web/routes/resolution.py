@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Header, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
@@ -93,9 +93,12 @@ class QueueOut(BaseModel):
     items: list[QueueItemOut]
 
 
+RecordId = Annotated[int, Field(ge=1, le=2**63 - 1, description="a person record's id")]
+
+
 class JudgementIn(BaseModel):
-    a: int
-    b: int
+    a: RecordId
+    b: RecordId
     decision: Decision
     reason: str = Field(min_length=1, max_length=REASON_MAX)
 
@@ -303,7 +306,7 @@ def _confirmation(request: Request) -> str | None:
 
 @router.post("/cases/{case}/resolution/judgements", include_in_schema=False)
 def judge_form(request: Request, case: str, user: User, web: WebDep,
-               a: Annotated[int, Form()], b: Annotated[int, Form()],
+               a: Annotated[int, Form(ge=1, le=2**63 - 1)], b: Annotated[int, Form(ge=1, le=2**63 - 1)],
                decision: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
                csrf_token: Annotated[str, Form()] = "") -> Response:
     web.require_csrf(user, csrf_token)
@@ -328,7 +331,8 @@ def api_queue(case: str, user: User, web: WebDep,
 
 @router.get("/api/cases/{case}/resolution/pairs/{a}/{b}", response_model=PairOut,
             tags=["resolution"], responses={**NOT_FOUND, **NO_RUN})
-def api_pair(case: str, a: int, b: int, user: User, web: WebDep,
+def api_pair(case: str, a: Annotated[int, Path(ge=1, le=2**63 - 1)],
+             b: Annotated[int, Path(ge=1, le=2**63 - 1)], user: User, web: WebDep,
              reveal_reason: Annotated[str | None, Query(max_length=500)] = None) -> PairOut:
     """Two person records side by side and each comparison's match weight (`lantern explain`).
     Victims' identifying fields are pseudonymised unless `reveal_reason` is given by a user

@@ -101,7 +101,7 @@ def profile_named(name: str) -> Profile:
     must never choose."""
     found = _profiles().get(name)
     if found is None:
-        raise UploadRefused(422, f"no mapping profile named {name!r}; `GET /api/profiles` lists them")
+        raise UploadRefused(400, f"no mapping profile named {name!r}; `GET /api/profiles` lists them")
     return found
 
 
@@ -166,7 +166,7 @@ async def receive_upload(request: Request, folder: Path, cap: int) -> Received:
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise UploadRefused(422, "choose a file to upload (the form field 'file')")
+            raise UploadRefused(400, "choose a file to upload (the form field 'file')")
         path = folder / safe_file_name(upload.filename)
         await _copy_capped(upload, path, cap)
         fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
@@ -344,11 +344,11 @@ def api_profiles(user: User) -> list[ProfileOut]:
 
 @router.post("/api/cases/{case}/uploads", response_model=JobOut, status_code=202,
              tags=["upload"], openapi_extra=UPLOAD_BODY,
-             responses={**NOT_FOUND, 400: {"description": "malformed multipart body"},
+             responses={**NOT_FOUND,
                         403: {"description": "missing CSRF token (with a session cookie)"},
                         413: {"description": "over the size limit"},
                         415: {"description": "not multipart/form-data"},
-                        422: {"description": "no file, or an unknown profile"}})
+                        400: {"description": "no file, an unknown profile, or a malformed body"}})
 async def api_upload(request: Request, case: str, user: User, web: WebDep) -> Response:
     """Upload a file and ingest it with a mapping profile in the background; poll the job."""
     try:

@@ -84,10 +84,17 @@
     return fresh.length;
   }
 
+  const LARGE_CHART = 300;
+
   function layout(randomize) {
     const shown = cy.elements().not(".filtered");
-    const options = shown.nodes().length > 2
-      ? { name: "fcose", animate: false, randomize, nodeDimensionsIncludeLabels: true, padding: 30 }
+    const n = shown.nodes().length;
+    // fcose's "proof" pass and label-aware spacing are what make a large chart slow (bench/web.py:
+    // 2,000 people took minutes): past a few hundred people, draft quality, spacing by node only.
+    const large = n > LARGE_CHART;
+    const options = n > 2
+      ? { name: "fcose", animate: false, randomize: randomize || large, padding: 30,
+          quality: large ? "draft" : "default", nodeDimensionsIncludeLabels: !large }
       : { name: "grid", padding: 60 };
     shown.layout(options).run();
     cy.fit(shown, 30);
