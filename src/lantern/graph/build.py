@@ -13,6 +13,7 @@ one id in one source system (a sighting of four people is four rows in the expor
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -77,12 +78,35 @@ def _latest_run(conn: Connection, case_id: int, schema: str) -> int | None:
 
 def entities_of(conn: Connection, case_id: int, schema: str) -> dict[int, str]:
     """record id -> entity id from the latest resolution of ``schema`` (empty if none)."""
-    run = _latest_run(conn, case_id, schema)
-    if run is None:
+    runs = tables.resolution_runs
+    latest = conn.execute(select(runs.c.id, runs.c.finished_at).where(
+        runs.c.case_id == case_id, runs.c.schema == schema).order_by(runs.c.id.desc()).limit(1)).first()
+    if latest is None:
         return {}
-    c = tables.resolution_clusters
-    return {int(r.record_id): r.entity_id for r in conn.execute(
-        select(c.c.record_id, c.c.entity_id).where(c.c.run_id == run))}
+    # A committed resolution run's clusters never change (a judgement makes a new run), so a
+    # server asking many times reads them once; each caller gets its own copy to change. A
+    # writer's transaction may still roll back: what it sees is not kept.
+    key = (conn.engine.url.render_as_string(hide_password=True), case_id, int(latest.id),
+           str(latest.finished_at))
+    keep = not conn.get_execution_options().get("lantern_writer", False)
+    with _CLUSTERS_LOCK:
+        found = _CLUSTERS.get(key) if keep else None
+    if found is None:
+        c = tables.resolution_clusters
+        found = {int(r.record_id): r.entity_id for r in conn.execute(
+            select(c.c.record_id, c.c.entity_id).where(c.c.run_id == latest.id))}
+        if not keep:
+            return found
+        with _CLUSTERS_LOCK:
+            _CLUSTERS[key] = found
+            while len(_CLUSTERS) > CLUSTERS_KEPT:
+                _CLUSTERS.pop(next(iter(_CLUSTERS)))
+    return dict(found)
+
+
+_CLUSTERS: dict[tuple[str, int, int, str], dict[int, str]] = {}
+_CLUSTERS_LOCK = threading.Lock()
+CLUSTERS_KEPT = 4
 
 
 def person_entities(conn: Connection, case_id: int) -> dict[int, str]:

@@ -23,7 +23,7 @@ from lantern.risk import assess
 from lantern.risk.score import Assessment, ChildRisk
 from lantern.store import tables
 from lantern.timeline import TimelineEvent, build_timeline
-from lantern.timeline.model import Source
+from lantern.timeline.model import KINDS, Source
 from lantern.timeline.provenance import record_sources
 from lantern.timeline.subject import PERSON
 
@@ -143,6 +143,9 @@ def stored_network(conn: Connection, case_id: int) -> query.StoredNetwork | None
     return query.load(conn, case_id) if has_network is not None else None
 
 
+RECORDED_EVENTS = set(KINDS) - {"calls", "messages"}
+
+
 @dataclass(frozen=True)
 class Derived:
     """Where a profile gets the case's network and children's assessment from."""
@@ -183,7 +186,9 @@ def person_profile(conn: Connection, case_id: int, entity: str,
     derived = derived or Derived()
     entity, records = person_records_of(conn, case_id, entity)
     found = facts(conn, records)
-    timeline = build_timeline(conn, case_id, entity)
+    # Calls and messages are summed per day from the whole case's communications (seconds on a
+    # large case): the person's chronology shows them; the profile lists the recorded events.
+    timeline = build_timeline(conn, case_id, entity, kinds=RECORDED_EVENTS)
     net = derived.network(conn, case_id)
     # Scoring reads the whole case: only for a child or a victim, the only people it scores.
     child = entity in protected(conn, case_id, [entity])

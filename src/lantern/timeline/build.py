@@ -43,8 +43,11 @@ def build_timeline(conn: Connection, case_id: int, subject: str, *, start: date 
         raise LanternError(f"the period starts ({start}) after it ends ({end})")
     found = resolve_subject(conn, case_id, subject)
     entity_of = entities_of(conn, case_id, "Person")
-    users = phone_numbers(conn, entity_of)
     wanted = kinds if kinds else set(KINDS)
+    # Who uses which number (a pass over every person's phones) matters only for calls and
+    # messages, or when the subject is itself a number.
+    needs_users = bool(wanted & {"calls", "messages"}) or found.kind == "phone"
+    users = phone_numbers(conn, entity_of) if needs_users else {}
     events: list[TimelineEvent] = []
     if found.person_records:
         linked = linked_events(conn, found.person_records)
