@@ -58,18 +58,17 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
-import platform
 import queue as queue_mod
 import resource
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from machine import describe  # bench/machine.py (the script's folder is on sys.path)
 
 AIM_SECONDS = 2.0
 HUBS = 2000
@@ -630,25 +629,7 @@ def measure(engine: str, query: str, path: Path, subject: Any, seed: int, limit:
 # ---------------------------------------------------------------- report
 
 def machine() -> str:
-    import duckdb
-    import numpy
-    import pyarrow
-
-    cpu = platform.processor() or platform.machine()
-    ram = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")) / 2**20
-        ram = f", {mem:.0f} GiB RAM"
-    except (OSError, StopIteration):
-        pass
-    return (f"{os.cpu_count()} cores ({cpu}){ram}; python {sys.version.split()[0]} on {platform.system()}; "
-            f"duckdb {duckdb.__version__}, pyarrow {pyarrow.__version__}, numpy {numpy.__version__}; "
-            "pandas not installed")
+    return describe("duckdb", "pyarrow", "numpy", "pandas")
 
 
 def peak(r: dict[str, Any]) -> str:

@@ -40,15 +40,13 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
-import platform
 import queue as queue_mod
 import random
 import resource
-import sys
 import time
-from pathlib import Path
 from typing import Any
+
+from machine import describe  # bench/machine.py (the script's folder is on sys.path)
 
 LARGE = (1_000_000, 10_000_000)
 
@@ -239,23 +237,7 @@ def measure(target: Any, limit: float, *args: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- report
 
 def machine() -> str:
-    import igraph
-    import networkx
-
-    cpu = platform.processor() or platform.machine()
-    ram = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")) / 2**20
-        ram = f", {mem:.0f} GiB RAM"
-    except (OSError, StopIteration):
-        pass
-    return (f"{os.cpu_count()} cores ({cpu}){ram}; python {sys.version.split()[0]} on {platform.system()}; "
-            f"igraph {igraph.__version__}, networkx {networkx.__version__}")
+    return describe("igraph", "networkx")
 
 
 STAGES = ("build", "leiden", "louvain", "strength", "betweenness", "eigenvector", "brokerage", "roles")

@@ -35,11 +35,8 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
-import platform
 import re
 import resource
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -47,6 +44,8 @@ from collections.abc import Callable, Iterable
 from itertools import combinations
 from pathlib import Path
 from typing import Any
+
+from machine import describe  # bench/machine.py (the script's folder is on sys.path)
 
 THRESHOLD = 0.9
 KEEP_PAIRS_ABOVE = 0.2  # as lantern.resolve.model.KEEP_PAIRS_ABOVE
@@ -278,22 +277,7 @@ class Truth:
 # ---------------------------------------------------------------- report
 
 def machine() -> str:
-    import duckdb
-    import splink
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")) / 2**20
-        ram = f", {mem:.0f} GiB RAM"
-    except (OSError, StopIteration):
-        ram = ""
-    return (f"{os.cpu_count()} cores ({cpu}){ram}; python {sys.version.split()[0]} on {platform.system()}; "
-            f"splink {splink.__version__}, duckdb {duckdb.__version__}")
+    return describe("splink", "duckdb")
 
 
 def main() -> None:
