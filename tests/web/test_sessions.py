@@ -160,3 +160,33 @@ def test_a_planted_session_id_is_not_the_one_used_after_login(site, app_clients)
     victim.cookies.clear()
     victim.cookies.set("lantern_session", fresh)
     assert "/cases/default" in victim.get("/cases").text
+
+
+def _url(path: str, case: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path.replace("{case}", case))
+
+
+def test_every_route_refuses_strangers_and_reveals_nothing(site, clock):
+    """The sweep over every route of every area, present and future: without a login, nothing
+    but a redirect or a 401; for a user without a grant (a bearer token, so no CSRF stands in
+    the way), exactly the answer a case that does not exist gets."""
+    found = [r for r in routes() if r.path not in ("/login",)]
+    assert len(found) > 20
+    with client_for(site, clock) as client:
+        for route in found:
+            for method in sorted(route.methods - {"HEAD"}):
+                anonymous = client.request(method, _url(route.path, "default"))
+                if route.path.startswith("/api/"):
+                    assert anonymous.status_code == 401, (method, route.path)
+                else:
+                    assert anonymous.status_code == 303, (method, route.path)
+                    assert anonymous.headers["location"].startswith("/login"), route.path
+                if "{case}" not in route.path:
+                    continue
+                token = {"Authorization": f"Bearer {site.tokens['outsider']}"}
+                hidden = client.request(method, _url(route.path, "default"), headers=token)
+                ghost = client.request(method, _url(route.path, "no-such-case"), headers=token)
+                assert hidden.status_code == ghost.status_code and hidden.status_code >= 400, \
+                    (method, route.path, hidden.status_code)
+                assert hidden.text.replace("default", "X") == ghost.text.replace("no-such-case", "X"), \
+                    (method, route.path)
