@@ -22,6 +22,8 @@ from lantern.model.schema import load_schema
 from lantern.model.types import CleanOptions, property_type
 from lantern.store import tables
 
+WHOLE_NUMBER = 10  # digits of a whole UK number (national form, without the leading 0)
+WHOLE_PLATE = 7  # characters of a current-style GB registration
 MIN_FRAGMENT = 4  # digits of a phone, or letters of an address, before a fragment is searched
 DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")  # the outward half of a postcode
 
@@ -106,6 +108,9 @@ def find_phones(conn: Connection, case_id: int, query: str, limit: int) -> list[
         exact = _hits(conn, case_id, "phone", _matching(conn, case_id, props, s.c.value == cleaned.value, 1),
                       1.0, "phone exact")
     partial: list[Hit] = []
+    # A whole number found exactly needs no scan for numbers containing it: only a fragment does.
+    if exact and len(digits) >= WHOLE_NUMBER:
+        return exact[:limit]
     if len(digits) >= MIN_FRAGMENT and re.fullmatch(r"[\d\s()+-]+", query):
         tail = digits.lstrip("0") if len(digits) > MIN_FRAGMENT else digits  # 07700 9... is +447700 9...
         partial = _hits(conn, case_id, "phone", _matching(conn, case_id, props, s.c.value.contains(
@@ -124,6 +129,8 @@ def find_vehicles(conn: Connection, case_id: int, query: str, limit: int) -> lis
         return []
     exact = _hits(conn, case_id, "vehicle", _matching(conn, case_id, props, s.c.value == cleaned.value, 1),
                   1.0, "VRM exact")
+    if exact and len(cleaned.value) >= WHOLE_PLATE:  # a whole plate: no scan for plates holding it
+        return exact[:limit]
     partial = _hits(conn, case_id, "vehicle", _matching(conn, case_id, props, s.c.value.contains(
         cleaned.value, autoescape=True), limit), 0.6, "VRM contains")
     return _merge(exact, partial, limit)
