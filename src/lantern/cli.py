@@ -252,7 +252,7 @@ def export(
     try:
         with session.case_action(Permission.EXPORT, "export", "DISCLOSE") as (conn, case, note):
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                pseudonymiser = None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+                pseudonymiser = None if reveal else Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
                 n, digest = products.WRITERS[fmt](out, conn, case.id, pseudonymiser)
             note.recipient = recipient
             note.objects = [f"file:{output.name}"]

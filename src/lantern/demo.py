@@ -151,7 +151,7 @@ def _children_at_risk(session: Session, top: int = 10) -> None:
 
     with session.case_action(Permission.READ, "risk", "CONSULT") as (conn, case, note):
         assessment = assess(conn, case.id)
-        label, _ = labeller(assessment, Pseudonymiser(conn, case.id, session.keys.pseudonym_key))
+        label, _ = labeller(assessment, Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key))
         note.objects = [c.entity for c in assessment.top(top)]
         note.detail = {"children": len(assessment.ranked) + len(assessment.quiet), "weights": assessment.weights}
     console.print(f"   Children at risk: {len(assessment.ranked):,} children with at least one reason, of "
@@ -207,7 +207,7 @@ def _group_charts(session: Session, net: NetworkSummary, folder: Path, count: in
     folder.mkdir(parents=True, exist_ok=True)
     drawn = []
     with session.case_action(Permission.EXPORT, "chart", "DISCLOSE") as (conn, case, note):
-        view = network_view(conn, case.id, Pseudonymiser(conn, case.id, session.keys.pseudonym_key))
+        view = network_view(conn, case.id, Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key))
         for group in sorted(best, key=lambda g: best[g])[:count]:
             keep = {n["id"] for n in view.nodes if n["group"] == group}
             drawn.append(draw(view, keep, f"Group {group}: {len(keep)} people", folder / f"group-{group}.png"))

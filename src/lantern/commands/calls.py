@@ -268,7 +268,7 @@ def missing_vehicles(ctx: typer.Context) -> None:
     (children pseudonymised)."""
     with _case_frame(ctx, "calls missing-vehicles", []) as (conn, case_id, frame, key):
         found = colocation.vehicles_near_premises_while_missing(conn, frame, case_id)
-        pseudonymiser = Pseudonymiser(conn, case_id, key)
+        pseudonymiser = Pseudonymiser.of(conn, case_id, key)
         entity_of = person_entities(conn, case_id)
     console.print(table_of(f"Vehicles near where missing children were found, while they were missing ({len(found)})",
                            ("vehicle", "child", "episode", "from", "to", "area", "reads"),

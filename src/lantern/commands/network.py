@@ -155,7 +155,7 @@ def chart(
     session = session_of(ctx)
     check_reveal(session, reveal, reason)
     with session.case_action(Permission.EXPORT, "chart", "DISCLOSE") as (conn, case, note):
-        pseudonymiser = None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = None if reveal else Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         view = network_view(conn, case.id, pseudonymiser)
         if group is not None:
             keep = {n["id"] for n in view.nodes if n["group"] == group}
@@ -180,7 +180,7 @@ def group(
     with session.case_action(Permission.READ, "group", "CONSULT") as (conn, case, note):
         net = query.load(conn, case.id)
         profile = query.group_profile(conn, case.id, net, group_id)
-        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         victims = {v for v, _ in profile.victims}
         children = {c for c, _ in profile.children}
         shown = {m: pseudonymiser.token("victim", m) if m in victims else
@@ -233,7 +233,7 @@ def victims(
     with session.case_action(Permission.READ, "victims", "CONSULT") as (conn, case, note):
         net = query.load(conn, case.id)
         found = query.victims_of_several(conn, case.id, net, minimum)
-        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         note.objects = [v for v, _ in found]
     console.print(table_of(f"Victims tied to {minimum} or more suspects", ("victim", "suspects", "who"),
                            ((pseudonymiser.token("victim", v), str(len(s)), ", ".join(s)) for v, s in found)))

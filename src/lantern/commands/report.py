@@ -61,7 +61,7 @@ def write_briefing(session: Session, output: Path, recipient: str, reveal: bool 
         with session.case_action(Permission.EXPORT, "report", "DISCLOSE") as (conn, case, note):
             folder = _folder(output)  # only once access is granted: a refused user leaves no trace
             seq = next_audit_seq(conn)
-            privacy = Privacy(None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key), reason)
+            privacy = Privacy(None if reveal else Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key), reason)
             ctx = Context(conn, case.id, case.name, privacy, bulk_store(session))
             meta = Meta(case.name, session.actor.username, recipient, session.settings.purpose, seq, reveal, reason,
                         Meta.now())

@@ -93,7 +93,7 @@ def review(
     everything = not (findings or reopen or forces)
     session = session_of(ctx)
     with session.case_action(Permission.READ, "review", "CONSULT") as (conn, case, note):
-        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         found = review_cases(conn, case.id) if findings or everything else []
         skipped = not_checked(conn, case.id) if findings or everything else []
         leads = cases_to_reopen(conn, case.id) if reopen or everything else []

@@ -119,7 +119,7 @@ def risk(
     check_reveal(session, reveal, reason)
     with session.case_action(Permission.READ, "risk", "CONSULT") as (conn, case, note):
         assessment = assess(conn, case.id, weights)
-        pseudonymiser = None if reveal else Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = None if reveal else Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         names = display_names(conn, case.id, assessment.children()) if reveal else None
         label, scrub = labeller(assessment, pseudonymiser, names)
         shown = assessment.ranked if csv_out else assessment.top(limit)

@@ -37,7 +37,7 @@ def similar(
     with session.case_action(Permission.READ, "similar", "CONSULT") as (conn, case, note):
         reports = load_reports(conn, case.id)
         # Built in the transaction, used after it: it keeps only the victims' identifiers.
-        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         note.objects = [f"record:{record_id}"] if record_id is not None else []
         # The length of a free-text query, never the text: it may name a child.
         note.detail = {"method": method, "runs": chosen, "limit": limit, "reports": len(reports),

@@ -74,7 +74,7 @@ def timeline(
     with session.case_action(Permission.READ, "timeline", "CONSULT") as (conn, case, note):
         found = build_timeline(conn, case.id, subject, start=start, end=end, kinds=kinds, bulk=bulk_store(session))
         protected = protected_people(conn, case.id, found, entities_of(conn, case.id, "Person"))
-        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         label = labeller(found, protected, pseudonymiser)
 
         def scrub(text: str) -> str:

@@ -18,7 +18,7 @@ class NumberLabels:
     def __init__(self, conn: Connection, case_id: int, key: bytes, numbers: list[str]) -> None:
         self.users = attribution.users_of_numbers(conn, case_id, numbers)
         self.victims = victim_record_ids(conn, case_id)
-        self.pseudonymiser = Pseudonymiser(conn, case_id, key)
+        self.pseudonymiser = Pseudonymiser.of(conn, case_id, key)
         records = {r: entity for people in self.users.values() for entity, rs in people.items() for r in rs}
         born = births(conn, records)
         latest = conn.scalar(select(func.max(tables.statements.c.value)).where(tables.statements.c.prop == "date"))

@@ -61,6 +61,6 @@ class Labels:
 
 def labels_for(conn: Connection, case_id: int, entities: Iterable[str], pseudonym_key: bytes,
                reveal: bool = False) -> Labels:
-    pseudonymiser = None if reveal else Pseudonymiser(conn, case_id, pseudonym_key)
+    pseudonymiser = None if reveal else Pseudonymiser.of(conn, case_id, pseudonym_key)
     return Labels(protected(conn, case_id, entities), pseudonymiser)
 

@@ -115,11 +115,15 @@ def facts(conn: Connection, records: list[int]) -> dict[str, list[Fact]]:
                 lk.c.type == link_type, lk.c.from_record_id.in_(records))):
             linked[int(target)] = props
     own = {p for props in SECTIONS.values() for p in props} - {"number"}
-    rows = conn.execute(select(s.c.record_id, s.c.prop, s.c.value, s.c.original).where(
-        s.c.value.is_not(None), ((s.c.record_id.in_(records) & s.c.prop.in_(sorted(own)))
-                                 | (s.c.record_id.in_(sorted(linked)) & s.c.prop.in_(["number", "address",
-                                                                                       "postcode"]))))
-                        .order_by(s.c.record_id, s.c.id)).all()
+    # Two queries, not one with OR: each then finds its rows through the record index (with the
+    # OR the planner may scan every statement of the workspace).
+    columns = (s.c.record_id, s.c.prop, s.c.value, s.c.original, s.c.id)
+    rows = [*conn.execute(select(*columns).where(
+                s.c.value.is_not(None), s.c.record_id.in_(records), s.c.prop.in_(sorted(own)))),
+            *conn.execute(select(*columns).where(
+                s.c.value.is_not(None), s.c.record_id.in_(sorted(linked)),
+                s.c.prop.in_(["number", "address", "postcode"])))]
+    rows.sort(key=lambda row: (int(row.record_id), int(row.id)))
     sources = record_sources(conn, [int(row.record_id) for row in rows])
     found: dict[tuple[str, str], Fact] = {}
     for row in rows:

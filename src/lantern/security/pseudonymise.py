@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import threading
 from collections.abc import Iterable
 
 import phonenumbers
 from sqlalchemy import Connection, select
 
 from lantern.store import tables
+from lantern.store.queries import case_version
 
 IDENTIFYING = frozenset(
     {
@@ -112,6 +114,25 @@ class Pseudonymiser:
             re.compile("|".join(re.escape(i) for i in ordered), re.IGNORECASE) if ordered else None
         )
 
+    @classmethod
+    def of(cls, conn: Connection, case_id: int, master_key: bytes) -> Pseudonymiser:
+        """The case's pseudonymiser, built once per version of the case's data in this process:
+        building one reads every victim's identifiers and compiles them into one pattern
+        (seconds on a large case), and a server asks for it on nearly every request."""
+        if conn.get_execution_options().get("lantern_writer", False):
+            return cls(conn, case_id, master_key)  # a writer's view may still roll back
+        key = (conn.engine.url.render_as_string(hide_password=True), case_id,
+               hashlib.sha256(master_key).hexdigest(), case_version(conn, case_id))
+        with _BUILT_LOCK:
+            found = _BUILT.get(key)
+        if found is None:
+            found = cls(conn, case_id, master_key)
+            with _BUILT_LOCK:
+                _BUILT[key] = found
+                while len(_BUILT) > BUILT_KEPT:
+                    _BUILT.pop(next(iter(_BUILT)))
+        return found
+
     def token(self, kind: str, value: str) -> str:
         normalised = " ".join(value.casefold().split())
         digest = hmac.new(
@@ -146,3 +167,8 @@ def canary_hits(output: str, identifiers: Iterable[str]) -> list[str]:
     """Which identifiers (in any case) appear in an output: for leak tests and checks."""
     folded = output.casefold()
     return [i for i in identifiers if i and i.casefold() in folded]
+
+
+_BUILT: dict[tuple[object, ...], Pseudonymiser] = {}
+_BUILT_LOCK = threading.Lock()
+BUILT_KEPT = 4

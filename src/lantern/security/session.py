@@ -32,6 +32,10 @@ from lantern.security.policy import (
 from lantern.settings import Settings
 from lantern.store import Workspace
 
+# Actions that add many rows at once (ingest, resolve, network, extraction): the planner's
+# statistics are refreshed after each, or it may plan the next reads as for an empty workspace.
+BULK_WRITES = frozenset({"COLLECT", "COMBINE"})
+
 
 @dataclass
 class Note:
@@ -127,6 +131,8 @@ class Session:
                     # at once: a later rewrite of the log cannot hide that it was disclosed.
                     note.checkpoint = audit.make_checkpoint(conn, self.keys.signing_key,
                                                             self.keys.witness)
+            if action in BULK_WRITES:
+                self.workspace.refresh_statistics()
         except AccessDenied as exc:
             self._refused(operation, str(exc), name)
             raise

@@ -187,3 +187,11 @@ def links_with_provenance(conn: Connection, case_id: int) -> Iterator[dict[str, 
     )
     for row in conn.execute(query):
         yield dict(row._mapping)
+
+
+def case_version(conn: Connection, case_id: int) -> tuple[int, ...]:
+    """The newest network, resolution, extraction and source of the case: whatever is derived
+    from the case's data and kept for reuse is keyed by this, so any change is a new key."""
+    return tuple(int(conn.scalar(select(func.max(t.c.id)).where(t.c.case_id == case_id)) or 0)
+                 for t in (tables.network_runs, tables.resolution_runs, tables.text_runs,
+                           tables.sources))

@@ -63,7 +63,8 @@ def utcnow() -> datetime:
 class Workspace:
     """A connection to one workspace's database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, connections: int | None = None) -> None:
+        """``connections``: how many may be open at once (a server's threads; default 5 + 10)."""
         self.url = normalise_url(url)
         try:
             parsed = make_url(self.url)
@@ -73,7 +74,8 @@ class Workspace:
         if self.dialect not in ("sqlite", "postgresql"):
             raise LanternError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
         self.path = Path(parsed.database) if self.dialect == "sqlite" and parsed.database else None
-        self.engine = create_engine(self.url)
+        pool = {"pool_size": connections, "max_overflow": connections} if connections else {}
+        self.engine = create_engine(self.url, **pool)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
 
@@ -171,6 +173,16 @@ class Workspace:
                 if self.dialect == "postgresql":
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7418003)")
                 yield conn
+
+    def refresh_statistics(self) -> None:
+        """Let the query planner see the tables' sizes again after a bulk load. Without it
+        SQLite may pick the (prop, value) index over the record index and scan millions of
+        statements to read one person's (a profile: 4.8 s instead of 0.14 s at 1M records)."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn.exec_driver_sql("PRAGMA analysis_limit = 1000")  # sampled: tens of ms
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
 
     def case_id(self, conn: Connection, name: str = DEFAULT_CASE) -> int:
         found = conn.scalar(select(tables.cases.c.id).where(tables.cases.c.name == name))

@@ -47,6 +47,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
+SERVER_THREADS = 40  # anyio's default pool, where FastAPI runs the (synchronous) routes
 HSTS = "max-age=31536000; includeSubDomains"  # under TLS only: a year, as WS-3 asks
 log = logging.getLogger("lantern.web")
 
@@ -63,7 +64,8 @@ class WebConfig:
 def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
     """The workbench for the workspace at ``settings.db`` (which must exist: `lantern init`)."""
     config = config or WebConfig()
-    workspace = Workspace(settings.db).require()
+    # Each of the server's worker threads (40) may hold a connection while it answers.
+    workspace = Workspace(settings.db, connections=SERVER_THREADS // 2).require()
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     web = Web(
         settings=settings,

@@ -14,19 +14,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
-from lantern.store import tables
+from lantern.store.queries import case_version
 
 T = TypeVar("T")
 KEPT = 8  # a few results each for the cases people are working on now
-
-
-def case_version(conn: Connection, case_id: int) -> tuple[int, ...]:
-    """The newest network, resolution, extraction and source of the case: any change, a new key."""
-    return tuple(int(conn.scalar(select(func.max(t.c.id)).where(t.c.case_id == case_id)) or 0)
-                 for t in (tables.network_runs, tables.resolution_runs, tables.text_runs,
-                           tables.sources))
 
 
 class CaseMemo:

@@ -104,7 +104,7 @@ def children_at_risk(session: Session, name: str, channel: str) -> ChildrenAtRis
     with session.case_action(Permission.READ, "risk", "CONSULT", case=name) as (conn, case, note):
         assessment = MEMO.get("assessment", session.workspace.url, conn, case.id,
                               lambda: assess(conn, case.id))
-        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         label, scrub = labeller(assessment, pseudonymiser)
         note.objects = [c.entity for c in assessment.ranked]
         note.detail = {"children": len(assessment.ranked) + len(assessment.quiet),

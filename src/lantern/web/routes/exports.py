@@ -101,7 +101,7 @@ def export_file(session: Session, case: str, fmt: str, recipient: str, channel: 
     with session.case_action(Permission.EXPORT, "export", "DISCLOSE", case=case) as (
             conn, ref, note):
         with target.open("w", encoding="utf-8", newline="") as out:
-            pseudonymiser = Pseudonymiser(conn, ref.id, session.keys.pseudonym_key)
+            pseudonymiser = Pseudonymiser.of(conn, ref.id, session.keys.pseudonym_key)
             n, digest = products.WRITERS[fmt](out, conn, ref.id, pseudonymiser)
         note.recipient = recipient
         note.objects = [f"file:{target.name}"]

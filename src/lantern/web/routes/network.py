@@ -178,7 +178,7 @@ class TieFilter:
 
 
 def pseudonymised_view(conn: Connection, case_id: int, session: Session) -> NetworkView:
-    return network_view(conn, case_id, Pseudonymiser(conn, case_id, session.keys.pseudonym_key))
+    return network_view(conn, case_id, Pseudonymiser.of(conn, case_id, session.keys.pseudonym_key))
 
 
 @dataclass
@@ -336,7 +336,7 @@ def chronology(session: Session, name: str, subject: str, start: date | None, en
     with session.case_action(Permission.READ, "timeline", "CONSULT", case=name) as (conn, case, note):
         found = build_timeline(conn, case.id, subject, start=start, end=end)
         protected = protected_people(conn, case.id, found, entities_of(conn, case.id, "Person"))
-        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         label = labeller(found, protected, pseudonymiser)
 
         def scrub(text: str) -> str:

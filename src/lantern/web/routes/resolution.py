@@ -133,7 +133,7 @@ class Shown:
 
 def shown_for(conn: Connection, case_id: int, session: Session, reveal: bool) -> Shown:
     person = load_schema().entities["Person"]
-    return Shown(Pseudonymiser(conn, case_id, session.keys.pseudonym_key), reveal,
+    return Shown(Pseudonymiser.of(conn, case_id, session.keys.pseudonym_key), reveal,
                  frozenset(person.protected_properties),
                  {name: p.label or name for name, p in person.properties.items()})
 

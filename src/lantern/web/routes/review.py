@@ -105,7 +105,7 @@ def case_review(session: Session, name: str, channel: str) -> ReviewOut:
     """Everything `lantern review` shows, inside its own checked and audited action."""
     checklist = load_checklist()
     with session.case_action(Permission.READ, "review", "CONSULT", case=name) as (conn, case, note):
-        pseudonymiser = Pseudonymiser(conn, case.id, session.keys.pseudonym_key)
+        pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         scrub = Scrub(pseudonymiser)
         found = review_cases(conn, case.id)
         skipped = not_checked(conn, case.id)
