@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-web clean vendor crash
+.PHONY: demo test lint bench bench-web clean vendor crash fuzz
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Lantern needs Python 3.11 or newer"; exit 1; }
@@ -36,6 +36,11 @@ bench-web: $(STAMP)
 # Seeded SIGKILLs during ingest, resolve, judge and network, with every invariant checked.
 crash: $(STAMP)
 	$(BIN)/python tools/crash_harness.py --runs $(or $(RUNS),40) --seed $(or $(SEED),1)
+
+# Property-based fuzzing of every cleaner and parser with many more examples than `make test`
+# (docs/fuzzing.md); FUZZ_PROFILE=ci runs the quick derandomised set.
+fuzz: $(STAMP)
+	LANTERN_FUZZ_PROFILE=$(or $(FUZZ_PROFILE),deep) $(BIN)/pytest tests/fuzz -q --hypothesis-show-statistics
 
 # The workbench's front-end libraries, from the npm registry into the package (committed).
 vendor:
