@@ -145,10 +145,6 @@ def test_a_cdr_of_any_lines_loads_or_is_refused_with_a_lantern_error(tmp_path, l
     _load_any(tmp_path, layout, "".join(line + "\r\n" for line in lines))
 
 
-@pytest.mark.xfail(strict=True, raises=duckdb.InvalidInputException, reason=(
-    "load_cdr lets duckdb.InvalidInputException ('The CSV Parser state machine reached an "
-    "invalid state') escape, a traceback instead of a LanternError or rejected rows, when a "
-    "file's line endings are mixed: a CRLF header followed by a row ending in a bare LF"))
 @pytest.mark.parametrize("layout", [QNET, VIREO], ids=["qnet", "vireo"])
 @fuzz(5)
 @given(body=st.text(alphabet=string.printable + "\"|,é£\x00", max_size=300))

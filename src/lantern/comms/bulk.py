@@ -244,6 +244,10 @@ def load_cdr(db: duckdb.DuckDBPyConnection, path: Path, layout: CdrLayout, file_
         if db.execute("SELECT 1 FROM cdr_files WHERE file_no = ?", [file_no]).fetchone():
             forget(db, file_no)
         result = _load(db, path, layout, header, file_no)
+    except duckdb.InvalidInputException as exc:  # e.g. line endings mixed within the file
+        db.execute("ROLLBACK")
+        raise LanternError(f"{path}: cannot be read as a {layout.provider} CDR: "
+                           f"{str(exc).splitlines()[0]}") from None
     except BaseException:
         db.execute("ROLLBACK")
         raise

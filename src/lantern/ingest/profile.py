@@ -324,6 +324,15 @@ def _suggest(word: str, options: Any) -> str:
 
 
 def parse_profile(text: str, path: str, schema: Schema | None = None) -> Profile:
+    try:
+        return _parse_profile(text, path, schema)
+    except (TypeError, ValueError, AttributeError) as exc:
+        # A value of the wrong shape the checks below did not foresee (a number where a list
+        # belongs, a list as a key): still the author's mistake to fix, never a traceback.
+        raise LanternError(f"profile {path}, somewhere: a value has the wrong shape ({exc})") from None
+
+
+def _parse_profile(text: str, path: str, schema: Schema | None = None) -> Profile:
     schema = schema or load_schema()
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader

@@ -9,11 +9,13 @@ raw text was refused, and optionally a quality note on a value that loaded but n
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import lru_cache
 
 import phonenumbers
@@ -430,7 +432,10 @@ _NUMBER = re.compile(
 
 
 def _format_number(value: float) -> str:
-    return str(int(value)) if value == int(value) else repr(value)
+    """Plain decimal notation (never '1e-05', which would not read back as a number)."""
+    if value == int(value):
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")  # the shortest digits that read back, positionally
 
 
 class NumberType(PropertyType):
@@ -446,8 +451,10 @@ class NumberType(PropertyType):
         if not match:
             return Cleaned(None, f"{raw!r} is not a number")
         low = float(match.group("low"))
+        high = float(match.group("high") or 0)
+        if math.isinf(low) or math.isinf(high):  # hundreds of digits: no measure is that large
+            return Cleaned(None, f"{raw.strip()[:40]!r}... is not a number (too large)")
         if match.group("high"):
-            high = float(match.group("high"))
             return Cleaned(_format_number((low + high) / 2), quality=f"range {raw.strip()}")
         quality = "approximate" if match.group("approx") or text.endswith("?") else None
         return Cleaned(_format_number(low), quality=quality)
