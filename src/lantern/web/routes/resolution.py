@@ -330,7 +330,8 @@ def api_queue(case: str, user: User, web: WebDep,
 
 
 @router.get("/api/cases/{case}/resolution/pairs/{a}/{b}", response_model=PairOut,
-            tags=["resolution"], responses={**NOT_FOUND, **NO_RUN})
+            tags=["resolution"],
+            responses={**NOT_FOUND, **NO_RUN, 400: {"description": "an empty reveal_reason"}})
 def api_pair(case: str, a: Annotated[int, Path(ge=1, le=2**63 - 1)],
              b: Annotated[int, Path(ge=1, le=2**63 - 1)], user: User, web: WebDep,
              reveal_reason: Annotated[str | None, Query(max_length=500)] = None) -> PairOut:
