@@ -25,8 +25,10 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# Every benchmark in bench/, one table (bench/out/table.md, bench/results.json, the README's):
+# make bench [SCALE=full] [BENCH_ARGS="--only web,ingest"]
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/run.py --scale $(or $(SCALE),quick) $(BENCH_ARGS)
 
 # Web latency under 20 users and Chromium's network render (issue 10); e.g.
 # make bench-web BENCH_WEB_ARGS="--people 2000 --seconds 10" for a quick run.

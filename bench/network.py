@@ -3,6 +3,12 @@
 Run: .venv/bin/python bench/network.py [--nodes 100000 --edges 1000000] [--large] [--k 100]
      [--exact-nodes 10000] [--limit 900] [--seed 1]
 
+Quick (``make bench``, about two minutes): ``--nodes 10000 --edges 100000 --exact-nodes 2000
+--k 50 --limit 120``. Full (the README's figures): the defaults (100,000 / 1,000,000, exact at
+10,000, k 100), with ``--large`` for 1,000,000 / 10,000,000. The figures for the benchmark table
+go to bench/out/network.json (``table.emit``): per stage, Lantern beside networkx on the same
+graph where networkx finished it; each Lantern run's total and peak; ARI against networkx's.
+
 The graph is synthetic: small planted groups (3 to 12 people; a chain through the members plus
 each other pair with probability 0.8; each pair a "called" edge of 1 to 30 calls and, half the
 time, a "seen-with" edge of 1 to 5 sightings) over --grouped of the people, in a sparse random
@@ -47,6 +53,7 @@ import time
 from typing import Any
 
 from machine import describe  # bench/machine.py (the script's folder is on sys.path)
+from table import HIGHER, Figure, emit  # bench/table.py
 
 LARGE = (1_000_000, 10_000_000)
 
@@ -323,6 +330,78 @@ def main() -> None:
         print(f"| {r['n']:,} | {r['m']:,} | {r['method']} | {cell('build')} | {communities} | "
               f"{cell('strength')} | {cell('betweenness')} | {extra} | {cell('eigenvector')} | "
               f"{cell('brokerage')} | {cell('roles')} | {total} | {vs} | {r['peak']:.0f} | {ari_cell} |")
+    print()
+    emit("network", table_figures(rows),
+         scale={"nodes": args.nodes, "edges": args.edges, "exact_nodes": exact_n, "k": args.k,
+                "grouped": args.grouped, "large": args.large, "limit": args.limit, "seed": args.seed},
+         libraries=("igraph", "networkx"))
+
+
+# Lantern's stage beside networkx's doing the same job on the same graph.
+PAIRED = (("build", "build", "build the weighted graph"), ("leiden", "louvain", "find groups"),
+          ("strength", "strength", "weighted degree"), ("betweenness", "betweenness", "betweenness"),
+          ("eigenvector", "eigenvector", "eigenvector centrality"))
+
+
+def table_figures(rows: list[dict[str, Any]]) -> list[Figure]:
+    """Per stage, Lantern beside networkx on the same graph (where it finished); per Lantern run,
+    its total (with peak memory) and its group accuracy (ARI)."""
+    base = next((r for r in rows if r["method"].startswith("networkx")), None)
+    base_name = f"networkx on the same graph ({base['method'].split(', ')[1]})" if base else ""
+    why_none = ("networkx not run (--no-baseline)" if base is None
+                else f"networkx {base.get('stopped', 'stopped')}" if base.get("seconds") is None else "")
+    figures = []
+    if base is not None and base.get("seconds") is not None and not any(
+            r["method"].startswith("Lantern") for r in rows):  # --baseline-only: networkx's own figures
+        scale = f"{base['n']:,} people / {base['m']:,} ties, betweenness from {base['k']} sources"
+        return [Figure(f"networkx alone (--baseline-only), {scale}", round(base["seconds"], 3), "s",
+                       peak_mib=round(base["peak"]), extra={"stages s": base["stages"], "ari": base["ari"]})]
+    for r in rows:
+        if not r["method"].startswith("Lantern"):
+            continue
+        sampled = f"betweenness from {r['k']} sources" if r["k"] else "exact betweenness"
+        scale = f"{r['n']:,} people / {r['m']:,} ties, {sampled}"
+        paired = base is not None and base["n"] == r["n"]
+        if r.get("seconds") is None:
+            figures.append(Figure(f"find_groups, {scale}: stopped", 0.0, "s", note=r.get("stopped", "stopped"),
+                                  peak_mib=round(r["peak"]), extra={"stages s": r["stages"]}))
+            continue
+        if paired:
+            assert base is not None
+            for ours, theirs, label in PAIRED:
+                if ours not in r["stages"]:
+                    continue
+                done = theirs in base["stages"]
+                note = "" if done else (why_none or f"networkx did not reach {theirs}")
+                if ours == "leiden":
+                    note = "Leiden (CPM) against Louvain (modularity)" + (f"; {note}" if note else "")
+                if ours == "betweenness" and not r["k"]:
+                    note = f"exact against networkx's {base['k']} sampled sources" + (f"; {note}" if note else "")
+                figures.append(Figure(
+                    f"{label}, {scale}", round(r["stages"][ours], 3), "s", base_name,
+                    round(base["stages"][theirs], 3) if done else None, note=note))
+        elsewhere = why_none if base is None else "networkx not run at this size"
+        total_note = ("brokerage and roles have no networkx counterpart (in the baseline's total: the five stages "
+                      "above)" if paired and base and base.get("seconds") is not None
+                      else why_none if paired else elsewhere)
+        extra: dict[str, Any] = {"stages s": {k: round(v, 3) for k, v in r["stages"].items()},
+                                 "groups of 2+": r["groups"], "nodes in graph": r["nodes"]}
+        if "extrapolated" in r:
+            extra["exact betweenness s, extrapolated"] = round(r["extrapolated"])
+        figures.append(Figure(
+            f"find_groups total, {scale}", round(r["seconds"], 3), "s", base_name if paired else "",
+            round(base["seconds"], 3) if paired and base and base.get("seconds") is not None else None,
+            peak_mib=round(r["peak"]), baseline_peak_mib=round(base["peak"]) if paired and base else None,
+            note=total_note + ("; networkx peak is the most seen before it was stopped"
+                               if paired and base and base.get("seconds") is None else ""),
+            extra=extra))
+        base_ari = base.get("ari") if paired and base else None
+        figures.append(Figure(
+            f"group accuracy against planted groups, {scale}", round(r["ari"], 4), "ARI",
+            base_name if paired else "", round(base_ari, 4) if base_ari is not None else None, better=HIGHER,
+            note="adjusted Rand index over planted-group members"
+                 + ("" if base_ari is not None else f"; {why_none if paired else elsewhere}")))
+    return figures
 
 
 if __name__ == "__main__":

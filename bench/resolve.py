@@ -2,6 +2,11 @@
 
 Run: .venv/bin/python bench/resolve.py [--people 20000 --people 100000] [--forces 3] [--seed 1]
 
+Quick (``make bench``, about a minute): ``--people 20000``. Full: the default, 20,000 and 100,000.
+The figures for the benchmark table go to bench/out/resolve.json (``table.emit``): per size, the
+time and peak memory against plain Splink's, and Lantern's pairwise precision, recall and F1
+with plain Splink's as the baseline.
+
 For each size: generate the synthetic scenario (``lantern.synth.generate``), ingest every
 Person-bearing export (the forces' nominal, crime, intel, missing, sighting, custody and stop
 files; the national comms, ANPR and device files hold no Person records and are skipped) into
@@ -46,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from machine import describe  # bench/machine.py (the script's folder is on sys.path)
+from table import HIGHER, Figure, emit  # bench/table.py
 
 THRESHOLD = 0.9
 KEEP_PAIRS_ABOVE = 0.2  # as lantern.resolve.model.KEEP_PAIRS_ABOVE
@@ -296,6 +302,7 @@ def main() -> None:
     header = (f"{'people':>8} {'records':>8} {'method':<13} {'seconds':>8} {'ratio':>6} {'peak MiB':>9} "
               f"{'P':>6} {'R':>6} {'F1':>6} {'B3 F1':>6} {'entities':>8} {'blk lost':>8}")
     results: list[dict[str, Any]] = []
+    figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as tmp:
         for people in sizes:
             scenario, db, gen_s, ingest_s, rows = build(Path(tmp) / str(people), people, args.forces, args.seed)
@@ -333,6 +340,7 @@ def main() -> None:
             print(f"  true pairs Lantern neither stored (p >= {KEEP_PAIRS_ABOVE}) nor joined by a same-id "
                   f"must-link: {unscored:.2%}")
             truth.workspace.dispose()
+            figures += table_figures(people, n, results[-3:], lantern_stages, plain_stages)
 
     print("\n| people | Person records | method | seconds | vs plain Splink | peak MiB | pairwise P | "
           "pairwise R | pairwise F1 | B-cubed F1 | true pairs never compared |")
@@ -344,6 +352,34 @@ def main() -> None:
         peak = f"{r['peak']:.0f}" if r["peak"] else "-"
         print(f"| {r['people']:,} | {r['records']:,} | {r['method']} | {seconds} | {ratio} | {peak} | "
               f"{acc.precision:.3f} | {acc.recall:.3f} | {acc.f1:.3f} | {acc.bcubed_f1:.3f} | {r['lost']:.1%} |")
+    print()
+    emit("resolve", figures, scale={"people": sizes, "forces": args.forces, "seed": args.seed},
+         libraries=("splink", "duckdb"))
+
+
+def table_figures(people: int, records: int, rows: list[dict[str, Any]], lantern_stages: dict[str, float],
+                  plain_stages: dict[str, float]) -> list[Figure]:
+    """One size's figures for the benchmark table: Lantern beside plain Splink, same records."""
+    ids, lantern, plain = rows  # "ids only", "Lantern", "plain Splink", as main() appends them
+    what = f"{people:,} people ({records:,} person records)"
+    baseline = "plain Splink 5 (library comparisons, 3 blocking rules, clustering at 0.9)"
+    figures = [Figure(
+        f"resolve {what}: read, score, cluster, store the run", round(lantern["seconds"], 3), "s", baseline,
+        round(plain["seconds"], 3), peak_mib=round(lantern["peak"]), baseline_peak_mib=round(plain["peak"]),
+        note="each in its own process; plain Splink stores nothing",
+        extra={"lantern stages s": {k: round(v, 2) for k, v in lantern_stages.items()},
+               "plain stages s": {k: round(v, 2) for k, v in plain_stages.items()}})]
+    for name, unit in (("precision", "precision"), ("recall", "recall"), ("f1", "F1")):
+        figures.append(Figure(
+            f"resolve {what}: pairwise {name if name != 'f1' else 'F1'}", round(getattr(lantern["acc"], name), 4),
+            unit, baseline, round(getattr(plain["acc"], name), 4), better=HIGHER,
+            note="against the scenario's ground truth" + ("; B-cubed F1 in extra" if name == "f1" else ""),
+            extra={"ids only": round(getattr(ids["acc"], name), 4)} | (
+                {"B-cubed F1": round(lantern["acc"].bcubed_f1, 4),
+                 "plain B-cubed F1": round(plain["acc"].bcubed_f1, 4),
+                 "true pairs never compared": round(lantern["lost"], 4),
+                 "plain true pairs never compared": round(plain["lost"], 4)} if name == "f1" else {})))
+    return figures
 
 
 if __name__ == "__main__":

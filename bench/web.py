@@ -8,6 +8,10 @@ Run: .venv/bin/python bench/web.py [--people 100000] [--workspace bench/out/web-
 Aims (issue 10): with 1M records, p95 under 300 ms for search, profile and network-expand
 under 20 concurrent users for 60 s on loopback with no errors; Chromium draws a 2,000-node
 network in under 3 s. About 10 records per person: --people 100000 gives ~1M records.
+Issue 11: 50 users for 60 s (``make bench`` runs ``--users 50``) with no errors and nothing lost
+from the audit log: the events written are counted against the requests made, and ``lantern
+audit verify`` (by an auditor) checks the chain after the load. Figures for the one benchmark
+table go through ``table.emit`` (bench/run.py).
 
 * Workspace: the synthetic scenario (``lantern.synth.generate``, --forces, --people, --seed)
   taken through what ``lantern demo`` does: every export ingested through its shipped profile,
@@ -60,6 +64,7 @@ from pathlib import Path
 from typing import Any
 
 from machine import describe  # bench/machine.py (the script's folder is on sys.path)
+from table import HIGHER, Figure, emit
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -69,6 +74,7 @@ AIM_P95_MS, AIM_RENDER_S = 300.0, 3.0
 CASE = "default"
 USER = "bench-analyst"
 LEAD = "bench-lead"
+AUDITOR = "bench-auditor"
 
 
 # ---------------------------------------------------------------- the workspace
@@ -428,6 +434,7 @@ class Report:
     baseline: dict[str, Any] = field(default_factory=dict)
     server_peak_rss_mib: float = 0.0
     audit_events_written: int = 0
+    audit_verified: str = ""
     render: dict[str, Any] = field(default_factory=dict)
 
 
@@ -456,7 +463,7 @@ def markdown(r: Report) -> str:
         lines.append(row("baseline: GET /api/cases", base, aim=False))
     lines += ["", f"Server peak RSS {r.server_peak_rss_mib:,.0f} MiB; audit events written "
               f"{r.audit_events_written:,} for {r.load_total.get('requests', 0) + base.get('requests', 0):,} "
-              "requests."]
+              f"requests; audit verify: {r.audit_verified}."]
     if r.render:
         x = r.render
         lines += ["", f"| render ({x['nodes']:,} nodes / {x['edges']:,} edges, median of {x['runs']}) | seconds | "
@@ -468,6 +475,50 @@ def markdown(r: Report) -> str:
                   f"| baseline: grid layout | {x['grid_s']:.2f} | - |",
                   f"| the network page opened (overview, {x['page_nodes']} people) | {x['page_ready_s']:.2f} | - |"]
     return "\n".join(lines)
+
+
+def verify_audit(db: str) -> str:
+    """``lantern audit verify`` after the load, by an auditor: the chain of every event written."""
+    if AUDITOR not in cli(db, "user", "list"):
+        cli(db, "user", "add", AUDITOR, "--roles", "auditor")
+    token = cli(db, "user", "token", AUDITOR).strip().splitlines()[-1]
+    done = subprocess.run([LANTERN, "--db", db, "--user", AUDITOR, "audit", "verify"], capture_output=True,
+                          text=True, check=False, env={**os.environ, "LANTERN_TOKEN": token})
+    return "ok" if done.returncode == 0 else f"FAILED: {(done.stdout + done.stderr).strip()[-300:]}"
+
+
+def figures(r: Report) -> list[Figure]:
+    """The table's rows: each endpoint's latency beside the framework-only baseline, throughput,
+    errors, and whether the audit holds exactly one event a request."""
+    users, records = r.args["users"], r.workspace["records"]
+    base, alone_base = r.baseline, r.one_user.get("baseline", {})
+    rows: list[Figure] = []
+    for name, f in r.load.items():
+        rows.append(Figure(f"web {name}: p95 under {users} users ({records:,} records)", f["p95_ms"], "ms",
+                           "GET /api/cases (login + audit only), same users", base.get("p95_ms"),
+                           note=f"p50 {f['p50_ms']:.0f} ms, {f['requests']:,} requests, {f['errors']} errors"))
+        alone = r.one_user.get(name)
+        if alone:
+            rows.append(Figure(f"web {name}: p50, one user", alone["p50_ms"], "ms", "GET /api/cases, one user",
+                               alone_base.get("p50_ms")))
+    total = r.load_total
+    requests = total.get("requests", 0) + base.get("requests", 0)
+    rows += [
+        Figure(f"web: throughput of the mix, {users} users for {r.args['seconds']:g} s", total["per_s"],
+               "requests/s", "GET /api/cases, same users", base.get("per_s"), better=HIGHER,
+               peak_mib=r.server_peak_rss_mib, note="peak is the server process's"),
+        Figure(f"web: errors under {users} users", total["errors"] + base.get("errors", 0), "errors",
+               note=f"of {requests:,} requests (must be 0)"),
+        Figure("web: audit events written per request", r.audit_events_written / max(requests, 1), "events",
+               note=f"{r.audit_events_written:,} events for {requests:,} requests; "
+                    f"audit verify: {r.audit_verified}",
+               extra={"events": r.audit_events_written, "requests": requests}),
+    ]
+    if r.render:
+        x = r.render
+        rows.append(Figure(f"web: Chromium lays out {x['nodes']:,} people / {x['edges']:,} ties (fcose draft)",
+                           x["fcose_s"], "s", "grid layout, same graph", x["grid_s"]))
+    return rows
 
 
 def main() -> None:
@@ -528,6 +579,7 @@ def main() -> None:
             report.render = render(url, password, args.render_nodes, args.render_edges, args.render_runs,
                                    args.seed, args.proof)
         report.server_peak_rss_mib = peak_rss_mib(pid)
+    report.audit_verified = verify_audit(db)
 
     table = markdown(report)
     print("\n" + table)
@@ -538,6 +590,10 @@ def main() -> None:
     (args.out / "web.md").write_text(table + "\n")
     (args.out / "web.json").write_text(json.dumps(asdict(report), indent=2))
     print(f"\nwritten: {args.out / 'web.md'}, {args.out / 'web.json'}")
+    emit("web", figures(report), scale={"people": args.people, "forces": args.forces,
+                                        "records": report.workspace["records"], "users": args.users,
+                                        "seconds": args.seconds, "endpoints": args.endpoints},
+         libraries=("fastapi", "uvicorn", "sqlalchemy"))
 
 
 if __name__ == "__main__":

@@ -1,21 +1,39 @@
-"""Kill Lantern at random moments and check that nothing committed is lost (DI-2, DI-3, AU-4).
+"""Kill Lantern at random moments and check that nothing committed is lost (DI-2, DI-3, DI-6, AU-4).
 
-Each run copies a prepared SQLite workspace, starts one Lantern command on it as a
-subprocess (an ingest of two files, resolve, a judgement, a network build), SIGKILLs it after
-a seeded random delay, and then checks the workspace:
+Each run clones a prepared workspace (SQLite: a copy through SQLite's backup API; PostgreSQL:
+``CREATE DATABASE run TEMPLATE base``), starts one Lantern command on it as a subprocess, SIGKILLs
+it after a seeded random delay, and then checks the workspace. The stages, in turn:
 
-* it opens at the current schema and ``PRAGMA integrity_check`` is ok;
-* the audit log verifies (the same check as ``lantern audit verify``, witness file included);
+* ingest: an ingest of two files (the first 20,000 rows);
+* resolve, judge, network: a resolution, a judgement, a network build;
+* backup: ``lantern backup``;
+* audit: a burst of audited commands in one process (status, search, ``audit checkpoint``,
+  an export, which is a DISCLOSE and signs a checkpoint into the witness file), so that kills
+  land inside audit appends and checkpoint writes.
+
+After each kill:
+
+* the workspace opens at the current schema (SQLite: and ``PRAGMA integrity_check`` is ok;
+  PostgreSQL: no invalid index and no prepared transaction is left behind);
+* the audit log verifies (the same check as ``lantern audit verify``, witness file included),
+  so no event is half-written or missing from the chain;
 * every source the log says was collected is there and complete, every source in the store
-  is complete and has its COLLECT event (no half-written import is visible, no import lands
-  without its event), and every resolution run, judgement and network run has its event;
-* re-running the killed command completes the job (an ingest reports "already loaded" or
-  loads the file), and the checks hold again afterwards.
+  is complete and has its COLLECT event, and every resolution run, judgement and network run
+  has its event;
+* backup: a backup file exists only complete (restoring it succeeds and the restored log
+  verifies); a partial archive left in the hidden staging folder is refused by ``lantern
+  restore`` unless it is in fact complete, and never leaves anything in the target;
+* re-running the killed command completes the job (an ingest reports "already loaded" or loads
+  the file; a backup is written, restores into an empty workspace and verifies, and the same
+  archive cut short at a random byte is refused with a clear error), and the checks hold again.
 
-    python tools/crash_harness.py --runs 40 --seed 7      # or: make crash
+    python tools/crash_harness.py --runs 40 --seed 7                  # or: make crash
+    python tools/crash_harness.py --store postgres --runs 30 --seed 1  # LANTERN_TEST_PG or --pg-url
 
 Prints one line per run (stage, kill time, outcome) and exits 1 on any violation. Timings
-vary with the machine; nothing here asserts on them.
+vary with the machine; nothing here asserts on them. PostgreSQL databases are named
+``lantern_crash_<random>_*`` and dropped at the end, violating ones included (their names and
+key folders are printed first).
 """
 
 from __future__ import annotations
@@ -29,14 +47,18 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from lantern.demo import sample_path
 from lantern.security import audit
@@ -46,46 +68,205 @@ from lantern.store import Workspace, tables
 USER = "lead"
 DB = "lantern.db"
 COMMAND_TIMEOUT_S = 600  # a re-run that takes longer than this counts as not completing
+DEFAULT_PG = os.environ.get("LANTERN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BURST_ROUNDS = 6  # rounds of the audit stage's four commands
+
+
+# ---- where workspaces live --------------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    """One workspace: its folder (keys, backups, exports), database URL and key folder."""
+
+    name: str
+    folder: Path
+    db: str
+    key_dir: Path | None  # None: SQLite's default, <db>.keys
+
+    def args(self) -> list[str]:
+        return ["--db", self.db, *(["--key-dir", str(self.key_dir)] if self.key_dir else [])]
+
+    @property
+    def keys_folder(self) -> Path:
+        return self.key_dir or self.folder / f"{DB}.keys"
+
+    def workspace(self) -> Workspace:
+        return Workspace(self.db)
+
+    def keys(self, ws: Workspace) -> Keys:
+        return Keys.for_workspace(ws, str(self.key_dir) if self.key_dir else None)
+
+
+class Store:
+    """SQLite files in ``work`` (the default)."""
+
+    kind = "sqlite"
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+
+    def empty(self, name: str) -> Place:
+        folder = self.work / name
+        folder.mkdir(parents=True)
+        return Place(name, folder, f"sqlite:///{folder / DB}", None)
+
+    def clone(self, source: Place, name: str) -> Place:
+        """A consistent copy through SQLite's backup API (WAL included) and the key folder."""
+        place = self.empty(name)
+        src, dst = sqlite3.connect(source.folder / DB), sqlite3.connect(place.folder / DB)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        shutil.copytree(source.keys_folder, place.keys_folder)
+        return place
+
+    def engine_problems(self, place: Place) -> list[str]:
+        conn = sqlite3.connect(place.folder / DB)
+        try:
+            integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        finally:
+            conn.close()
+        return [] if integrity == ["ok"] else [f"integrity_check: {integrity[:3]}"]
+
+    def is_empty(self, place: Place) -> bool:
+        return not (place.folder / DB).exists() and not place.keys_folder.exists()
+
+    def drop(self, place: Place) -> None:
+        shutil.rmtree(place.folder, ignore_errors=True)
+
+    def keep(self, place: Place) -> str:
+        return str(place.folder)
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresStore(Store):
+    """One PostgreSQL database per place on the server at ``admin_url``; clones come from a
+    prepared database by ``CREATE DATABASE ... TEMPLATE`` (a file copy on the server)."""
+
+    kind = "postgresql"
+
+    def __init__(self, work: Path, admin_url: str) -> None:
+        super().__init__(work)
+        self.admin_url = admin_url
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"lantern_crash_{uuid.uuid4().hex[:8]}"
+        self.databases: set[str] = set()
+        with self.admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def _database(self, name: str) -> str:
+        return f"{self.prefix}_{name.replace('-', '_')}"
+
+    def _place(self, name: str) -> Place:
+        folder = self.work / name
+        folder.mkdir(parents=True)
+        url = make_url(self.admin_url).set(database=self._database(name)).render_as_string(hide_password=False)
+        return Place(name, folder, url, folder / "keys")
+
+    def _create(self, database: str, template: str | None = None) -> None:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        for attempt in range(20):
+            try:
+                with self.admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{database}"{clause}'))
+                break
+            except Exception:  # noqa: BLE001 - the template is briefly busy after a killed client
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
+        self.databases.add(database)
+
+    def empty(self, name: str) -> Place:
+        place = self._place(name)
+        self._create(self._database(name))
+        return place
+
+    def clone(self, source: Place, name: str) -> Place:
+        place = self._place(name)
+        self._create(self._database(name), template=self._database(source.name))
+        shutil.copytree(source.keys_folder, place.keys_folder)
+        return place
+
+    def engine_problems(self, place: Place) -> list[str]:
+        ws = place.workspace()
+        try:
+            with ws.reader() as conn:
+                invalid = conn.exec_driver_sql(
+                    "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid").scalars().all()
+                prepared = conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()").scalar()
+        finally:
+            ws.dispose()
+        problems = [f"invalid index {name}" for name in invalid]
+        return problems + ([f"{prepared} prepared transactions left"] if prepared else [])
+
+    def is_empty(self, place: Place) -> bool:
+        ws = place.workspace()
+        try:
+            with ws.reader() as conn:
+                tables_left = conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").scalar()
+        finally:
+            ws.dispose()
+        return not tables_left and not (place.key_dir and place.key_dir.exists())
+
+    def drop(self, place: Place) -> None:
+        database = self._database(place.name)
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        self.databases.discard(database)
+        shutil.rmtree(place.folder, ignore_errors=True)
+
+    def keep(self, place: Place) -> str:
+        return f"{place.folder} (its database {self._database(place.name)} is dropped at the end)"
+
+    def close(self) -> None:
+        with self.admin.connect() as conn:
+            for database in sorted(self.databases):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        self.databases.clear()
+        self.admin.dispose()
 
 
 # ---- running Lantern --------------------------------------------------------------------------
 
 
-def lantern_args(folder: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "lantern.cli", "--db", str(folder / DB), "--user", USER, *args]
+def lantern_args(place: Place, *args: str) -> list[str]:
+    return [sys.executable, "-m", "lantern.cli", *place.args(), "--user", USER, *args]
 
 
-def run_lantern(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def burst_args(place: Place, rounds: int) -> list[str]:
+    """The audit stage's command: this file, running rounds of audited commands in one process."""
+    return [sys.executable, str(Path(__file__).resolve()), "--burst", str(rounds),
+            "--burst-folder", str(place.folder), "--", *place.args()]
+
+
+def run_argv(argv: list[str]) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run(lantern_args(folder, *args), capture_output=True, text=True, env=env,
-                          timeout=COMMAND_TIMEOUT_S, check=False)
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=COMMAND_TIMEOUT_S, check=False)
 
 
-def must(folder: Path, *args: str) -> str:
-    done = run_lantern(folder, *args)
+def run_lantern(place: Place, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_argv(lantern_args(place, *args))
+
+
+def must(place: Place, *args: str) -> str:
+    done = run_lantern(place, *args)
     if done.returncode != 0:
         raise SystemExit(f"setup failed: lantern {' '.join(args)}\n{done.stdout}{done.stderr}")
     return done.stdout
 
 
-def copy_workspace(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's backup API (WAL included) and the key folder."""
-    target.mkdir(parents=True)
-    src, dst = sqlite3.connect(source / DB), sqlite3.connect(target / DB)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    shutil.copytree(source / f"{DB}.keys", target / f"{DB}.keys")
-
-
-def kill_after(folder: Path, args: list[str], delay: float) -> float | None:
+def kill_after(argv: list[str], delay: float) -> float | None:
     """Start the command, SIGKILL it after ``delay`` seconds; its duration if it finished first."""
     env = {**os.environ, "COLUMNS": "200"}
     started = time.perf_counter()
-    proc = subprocess.Popen(lantern_args(folder, *args), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         proc.wait(timeout=delay)
         return time.perf_counter() - started
@@ -95,15 +276,28 @@ def kill_after(folder: Path, args: list[str], delay: float) -> float | None:
         return None
 
 
+def burst(rounds: int, folder: Path, options: list[str]) -> None:
+    """Audited commands back to back in this process (no start-up between them): each appends an
+    event; ``audit checkpoint`` and the export (a DISCLOSE) also sign a checkpoint into the
+    database and the witness file."""
+    from lantern.cli import app
+
+    for n in range(rounds):
+        for args in (["status"], ["search", "Smith"], ["audit", "checkpoint"],
+                     ["export", "-f", "jsonl", "-o", str(folder / f"export-{n}.jsonl"),
+                      "--recipient", "crash harness"]):
+            app([*options, "--user", USER, *args], prog_name="lantern", standalone_mode=False)
+
+
 # ---- the stages -------------------------------------------------------------------------------
 
 
 @dataclass
 class Stage:
     name: str
-    base: Path  # the workspace the command starts from
-    args: list[str]
-    operation: str  # its audit operation, to tell "killed before" from "after" the commit
+    base: Place  # the workspace the command starts from
+    argv: Callable[[Place], list[str]]  # the command, for a clone of base
+    operation: str | None  # its audit operation ("killed before/after a commit"); None: any
     seconds: float = 0.0  # how long it takes unkilled (calibration)
 
 
@@ -118,8 +312,8 @@ def bulk_nominals(path: Path, rows: int) -> Path:
     return path
 
 
-def person_records(folder: Path, refs: tuple[str, str]) -> list[str]:
-    ws = Workspace(str(folder / DB))
+def person_records(place: Place, refs: tuple[str, str]) -> list[str]:
+    ws = place.workspace()
     r = tables.records
     try:
         with ws.reader() as conn:
@@ -130,35 +324,45 @@ def person_records(folder: Path, refs: tuple[str, str]) -> list[str]:
     return [str(i) for i in ids]
 
 
-def timed(folder: Path, *args: str) -> float:
+def timed(argv: list[str]) -> float:
     started = time.perf_counter()
-    must(folder, *args)
+    done = run_argv(argv)
+    if done.returncode != 0:
+        raise SystemExit(f"setup failed: {' '.join(argv)}\n{done.stdout}{done.stderr}")
     return time.perf_counter() - started
 
 
-def prepare(work: Path, bulk_rows: int) -> list[Stage]:
+ALL_STAGES = ("ingest", "resolve", "judge", "network", "backup", "audit")
+
+
+def prepare(store: Store, work: Path, bulk_rows: int, only: list[str] | None = None) -> list[Stage]:
     """Build the starting workspaces once, timing each stage as it is built."""
-    empty, loaded, resolved = work / "base-empty", work / "base-loaded", work / "base-resolved"
-    empty.mkdir()
+    empty = store.empty("base-empty")
     must(empty, "init")
     bulk = bulk_nominals(work / "bulk-nominals.csv", bulk_rows)
     ingest = ["ingest", str(bulk), str(sample_path("nominals.csv")), "-p", "sample-nominals"]
-    copy_workspace(empty, loaded)
+    loaded = store.clone(empty, "base-loaded")
     for name, profile in (("nominals.csv", "sample-nominals"), ("crimes.csv", "sample-crimes"),
                           ("intelligence.jsonl", "sample-intelligence")):
         must(loaded, "ingest", str(sample_path(name)), "-p", profile)
-    copy_workspace(loaded, resolved)
-    resolve_s = timed(resolved, "resolve")
+    resolved = store.clone(loaded, "base-resolved")
+    resolve_s = timed(lantern_args(resolved, "resolve"))
     a, b = person_records(resolved, ("NA-1003", "NA-1007"))
     judge = ["judge", a, b, "same", "--reason", "crash harness: same DOB year and phone"]
-    stages = [Stage("ingest", empty, ingest, "ingest"), Stage("resolve", loaded, ["resolve"], "resolve", resolve_s),
-              Stage("judge", resolved, judge, "judge"), Stage("network", resolved, ["network"], "network")]
+    stages = [
+        Stage("ingest", empty, lambda p: lantern_args(p, *ingest), "ingest"),
+        Stage("resolve", loaded, lambda p: lantern_args(p, "resolve"), "resolve", resolve_s),
+        Stage("judge", resolved, lambda p: lantern_args(p, *judge), "judge"),
+        Stage("network", resolved, lambda p: lantern_args(p, "network"), "network"),
+        Stage("backup", resolved, lambda p: lantern_args(p, "backup", str(p.folder / "backup.tar")), "backup"),
+        Stage("audit", resolved, lambda p: burst_args(p, BURST_ROUNDS), None),
+    ]
+    stages = [s for s in stages if only is None or s.name in only]
     for stage in stages:
         if not stage.seconds:
-            probe = work / f"probe-{stage.name}"
-            copy_workspace(stage.base, probe)
-            stage.seconds = timed(probe, *stage.args)
-            shutil.rmtree(probe)
+            probe = store.clone(stage.base, f"probe-{stage.name}")
+            stage.seconds = timed(stage.argv(probe))
+            store.drop(probe)
     return stages
 
 
@@ -216,19 +420,18 @@ def _run_problems(conn: Connection, events: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def check_workspace(folder: Path) -> list[str]:
+def check_workspace(store: Store, place: Place) -> list[str]:
     """Every invariant a crash must not break; returns the violations found."""
-    conn3 = sqlite3.connect(folder / DB)
     try:
-        integrity = [row[0] for row in conn3.execute("PRAGMA integrity_check")]
-    finally:
-        conn3.close()
-    if integrity != ["ok"]:
-        return [f"integrity_check: {integrity[:3]}"]
-    ws = Workspace(str(folder / DB))
+        engine = store.engine_problems(place)
+    except Exception as exc:  # noqa: BLE001 - any failure to open is itself the finding
+        return [f"workspace does not open: {exc}"]
+    if engine:
+        return engine
+    ws = place.workspace()
     try:
         ws.require()
-        keys = Keys.for_workspace(ws, None)
+        keys = place.keys(ws)
         with ws.reader() as conn:
             report = audit.verify(conn, keys.public_key, keys.witness)
             events = _events(conn)
@@ -240,27 +443,101 @@ def check_workspace(folder: Path) -> list[str]:
         ws.dispose()
 
 
-def count_operation(folder: Path, operation: str) -> int:
-    ws = Workspace(str(folder / DB))
+def count_operation(place: Place, operation: str | None) -> int:
+    ws = place.workspace()
     try:
         with ws.reader() as conn:
-            return sum(1 for e in _events(conn) if e["operation"] == operation)
+            return sum(1 for e in _events(conn) if operation is None or e["operation"] == operation)
     finally:
         ws.dispose()
 
 
-def rerun_problems(folder: Path, stage: Stage) -> list[str]:
+# ---- backups: a file is either a good backup or refused ----------------------------------------
+
+
+def _manifest_end(archive: Path) -> int:
+    """The byte after the manifest's content: an archive cut anywhere before it is partial."""
+    with tarfile.open(archive) as tar:
+        info = tar.getmember("manifest.json")
+        return info.offset_data + info.size
+
+
+def restore_into(store: Store, archive: Path, name: str) -> tuple[Place, subprocess.CompletedProcess[str]]:
+    target = store.empty(name)  # an empty folder (SQLite) or a fresh database, no keys yet
+    return target, run_lantern(target, "restore", str(archive))
+
+
+def _refusal_problems(store: Store, archive: Path, name: str, why: str) -> list[str]:
+    target, done = restore_into(store, archive, name)
+    try:
+        said = (done.stdout + done.stderr).strip()
+        if done.returncode == 0:
+            return [f"{why}: restore accepted it"]
+        if done.returncode != 1 or "Traceback" in said or "refused" not in said:
+            return [f"{why}: restore failed without a clear refusal (exit {done.returncode}): {said[-300:]}"]
+        if not store.is_empty(target):
+            return [f"{why}: the refused restore left something in the target"]
+        return []
+    finally:
+        store.drop(target)
+
+
+def _good_backup_problems(store: Store, archive: Path, name: str, why: str) -> list[str]:
+    target, done = restore_into(store, archive, name)
+    try:
+        if done.returncode != 0:
+            return [f"{why}: restore failed (exit {done.returncode}): {(done.stdout + done.stderr).strip()[-300:]}"]
+        return [f"{why}, restored: {p}" for p in check_workspace(store, target)]
+    finally:
+        store.drop(target)
+
+
+def backup_problems(store: Store, place: Place, rng: random.Random) -> list[str]:
+    """After the kill and the re-run: the archive the killed backup left half-written in its
+    staging folder (if any) is refused, unless it is in fact whole; ``backup.tar`` restores and
+    verifies; and the same archive cut short at a random byte before the end of its manifest
+    is refused."""
+    problems = []
+    archive = place.folder / "backup.tar"
+    for number, partial in enumerate(sorted(place.folder.glob(".lantern-backup-*/backup.tar"))):
+        # Killed mid-write (or before its DISCLOSE committed): refused unless it is whole.
+        try:
+            whole = _manifest_end(partial) <= partial.stat().st_size
+        except (tarfile.TarError, KeyError, OSError):
+            whole = False
+        check = _good_backup_problems if whole else _refusal_problems
+        problems += check(store, partial, f"{place.name}-partial{number}", f"staged archive {partial.name}")
+    if archive.exists():
+        problems += _good_backup_problems(store, archive, f"{place.name}-restore", "backup.tar")
+    else:
+        problems.append("the re-run left no backup.tar")
+    if archive.exists() and not problems:
+        cut = place.folder / "cut.tar"
+        end = _manifest_end(archive)
+        with archive.open("rb") as src:
+            cut.write_bytes(src.read(rng.randrange(0, end)))
+        problems += _refusal_problems(store, cut, f"{place.name}-cut", f"backup cut at {cut.stat().st_size} bytes")
+    return problems
+
+
+def rerun_problems(store: Store, place: Place, stage: Stage, rng: random.Random) -> list[str]:
     """Re-running the killed command must finish the job."""
-    done = run_lantern(folder, *stage.args)
-    if done.returncode != 0:
-        return [f"re-run failed (exit {done.returncode}): {(done.stdout + done.stderr).strip()[-300:]}"]
-    if stage.name == "ingest":
-        files = [Path(a).name for a in stage.args if a.endswith(".csv")]
+    if stage.name == "backup" and (place.folder / "backup.tar").exists():
+        done = None  # the backup was made before the kill: a second one would be refused ("exists")
+    else:
+        done = run_argv(stage.argv(place))
+        if done.returncode != 0:
+            return [f"re-run failed (exit {done.returncode}): {(done.stdout + done.stderr).strip()[-300:]}"]
+    if stage.name == "ingest" and done is not None:
+        files = [Path(a).name for a in stage.argv(place) if a.endswith(".csv")]
         for name in files:
             said = [line for line in done.stdout.splitlines() if line.startswith(name)]
             if not said or not any(w in said[0] for w in ("already loaded", "rows loaded")):
                 return [f"re-run did not load or recognise {name}: {done.stdout.strip()[-300:]}"]
-    return check_workspace(folder)
+    problems = check_workspace(store, place)
+    if stage.name == "backup" and not problems:
+        problems = backup_problems(store, place, rng)
+    return problems
 
 
 # ---- one run, many runs -----------------------------------------------------------------------
@@ -275,22 +552,23 @@ class Run:
     problems: list[str] = field(default_factory=list)
 
 
-def one_run(number: int, stage: Stage, delay: float, work: Path) -> Run:
-    folder = work / f"run-{number:04d}"
-    copy_workspace(stage.base, folder)
-    before = count_operation(folder, stage.operation)
-    finished_in = kill_after(folder, stage.args, delay)
+def one_run(store: Store, number: int, stage: Stage, delay: float, rng: random.Random) -> Run:
+    place = store.clone(stage.base, f"run-{number:04d}")
+    before = count_operation(place, stage.operation)
+    finished_in = kill_after(stage.argv(place), delay)
     if finished_in is not None:
         # The machine got faster than at calibration: aim the next kills at the real duration.
         stage.seconds = finished_in
-    after = count_operation(folder, stage.operation)
+    after = count_operation(place, stage.operation)
     outcome = "finished first" if finished_in is not None else (
         "killed after a commit" if after > before else "killed before commit")
-    run = Run(number, stage.name, delay, outcome, check_workspace(folder))
+    run = Run(number, stage.name, delay, outcome, check_workspace(store, place))
     if not run.problems:
-        run.problems = rerun_problems(folder, stage)
-    if not run.problems:
-        shutil.rmtree(folder)  # keep only the workspaces that show a violation
+        run.problems = rerun_problems(store, place, stage, rng)
+    if run.problems:
+        print(f"violating workspace kept: {store.keep(place)}", flush=True)
+    else:
+        store.drop(place)
     return run
 
 
@@ -300,37 +578,46 @@ def kill_delay(rng: random.Random, stage: Stage, startup: float) -> float:
     return round(rng.uniform(low, stage.seconds * 1.05), 3)
 
 
-def measure_startup(work: Path) -> float:
+def measure_startup() -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "lantern.cli", "--version"], capture_output=True,
                    check=False, timeout=COMMAND_TIMEOUT_S)
     return time.perf_counter() - started
 
 
+def make_store(kind: str, work: Path, pg_url: str = DEFAULT_PG) -> Store:
+    return PostgresStore(work, pg_url) if kind in ("postgres", "postgresql") else Store(work)
+
+
 def crash_runs(runs: int, seed: int, work: Path, bulk_rows: int = 20_000,
                stages: list[str] | None = None, max_seconds: float = 3600.0,
-               echo: bool = True) -> list[Run]:
-    """``runs`` seeded kill-and-check cycles in ``work``; stops early after ``max_seconds``."""
+               echo: bool = True, store: str = "sqlite", pg_url: str = DEFAULT_PG) -> list[Run]:
+    """``runs`` seeded kill-and-check cycles in ``work``; stops early after ``max_seconds``.
+    ``store``: sqlite, or postgres (databases on the server at ``pg_url``, dropped at the end)."""
     rng = random.Random(seed)
     started = time.monotonic()
-    startup = measure_startup(work)
-    prepared = [s for s in prepare(work, bulk_rows) if stages is None or s.name in stages]
-    if echo:
-        print(f"seed {seed}; startup {startup:.1f}s; " + ", ".join(
-            f"{s.name} {s.seconds:.1f}s" for s in prepared), flush=True)
-    results = []
-    for number in range(1, runs + 1):
-        if time.monotonic() - started > max_seconds:
-            print(f"stopping after {number - 1} runs: --max-seconds reached", flush=True)
-            break
-        stage = prepared[(number - 1) % len(prepared)]
-        run = one_run(number, stage, kill_delay(rng, stage, startup), work)
-        results.append(run)
+    startup = measure_startup()
+    backend = make_store(store, work, pg_url)
+    try:
+        prepared = prepare(backend, work, bulk_rows, stages)
         if echo:
-            mark = "VIOLATION " + "; ".join(run.problems) if run.problems else "ok"
-            print(f"{run.number:4d}  {run.stage:8s}  kill at {run.kill_at:6.2f}s  "
-                  f"{run.outcome:22s}  {mark}", flush=True)
-    return results
+            print(f"{backend.kind}; seed {seed}; startup {startup:.1f}s; " + ", ".join(
+                f"{s.name} {s.seconds:.1f}s" for s in prepared), flush=True)
+        results = []
+        for number in range(1, runs + 1):
+            if time.monotonic() - started > max_seconds:
+                print(f"stopping after {number - 1} runs: --max-seconds reached", flush=True)
+                break
+            stage = prepared[(number - 1) % len(prepared)]
+            run = one_run(backend, number, stage, kill_delay(rng, stage, startup), rng)
+            results.append(run)
+            if echo:
+                mark = "VIOLATION " + "; ".join(run.problems) if run.problems else "ok"
+                print(f"{run.number:4d}  {run.stage:8s}  kill at {run.kill_at:6.2f}s  "
+                      f"{run.outcome:22s}  {mark}", flush=True)
+        return results
+    finally:
+        backend.close()
 
 
 def summarise(results: list[Run]) -> dict[str, object]:
@@ -341,19 +628,28 @@ def summarise(results: list[Run]) -> dict[str, object]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG, help="a PostgreSQL server's admin URL (--store postgres)")
     parser.add_argument("--rows", type=int, default=20_000, help="rows in the bulk import")
-    parser.add_argument("--stage", action="append", help="only these stages (repeatable)")
+    parser.add_argument("--stage", action="append", choices=ALL_STAGES, help="only these stages (repeatable)")
     parser.add_argument("--max-seconds", type=float, default=3600.0)
     parser.add_argument("--workdir", type=Path, help="keep scratch workspaces here")
     parser.add_argument("--json", type=Path, help="write the summary here")
+    parser.add_argument("--burst", type=int, help=argparse.SUPPRESS)  # the audit stage's command
+    parser.add_argument("--burst-folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("options", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.burst is not None:
+        burst(args.burst, args.burst_folder, args.options)
+        return 0
     work = args.workdir or Path(tempfile.mkdtemp(prefix="lantern-crash-"))
     work.mkdir(parents=True, exist_ok=True)
-    results = crash_runs(args.runs, args.seed, work, args.rows, args.stage, args.max_seconds)
-    summary = summarise(results)
+    results = crash_runs(args.runs, args.seed, work, args.rows, args.stage, args.max_seconds,
+                         store=args.store, pg_url=args.pg_url)
+    summary = {"store": args.store, "seed": args.seed, **summarise(results)}
     print(json.dumps(summary, indent=2))
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n")

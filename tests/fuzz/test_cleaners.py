@@ -39,12 +39,8 @@ NOISY = st.one_of(
     st.text(alphabet=string.ascii_letters + string.digits + " -/.,:+()'\t", max_size=30),
 )
 TYPES = sorted(PROPERTY_TYPES)
-# Idempotent under their default options; names only when the order is not re-applied.
-NAME_SS = pytest.mark.xfail(strict=True, reason=(
-    "NameType is not idempotent on letters whose upper case is longer: 'ß' cleans to 'SS' "
-    "(str.upper), which cleans again to 'Ss' (shouting calmed), so one name gives two values"))
-FIXED_POINT_TYPES = [pytest.param(t, marks=NAME_SS) if t == "name" else t
-                     for t in TYPES if t != "number"]
+# Idempotent under their default options (names: order re-applied only by surname_first).
+FIXED_POINT_TYPES = [t for t in TYPES if t != "number"]
 
 
 @pytest.mark.parametrize("type_name", TYPES)
@@ -68,6 +64,8 @@ def test_a_cleaner_never_raises_and_every_refusal_quotes_the_raw_text(type_name,
 @fuzz(60)
 @given(raw=NOISY)
 @example(raw="ß")
+@example(raw="DE smith")
+@example(raw="SMITH, John, Paul")
 def test_cleaning_a_clean_value_changes_nothing(type_name, raw):
     ptype = property_type(type_name)
     options = OPTIONS.get(type_name, DEFAULT)

@@ -182,6 +182,29 @@ def test_xlsx_and_jsonl(workspace, tmp_path, write, people_profile):
     assert issue["row_number"] == 2 and "not valid JSON" in issue["reason"] and issue["raw_value"] == "{oops"
 
 
+def test_xlsx_a_value_right_of_the_header_is_quarantined_not_lost(workspace, tmp_path, people_profile):
+    # Read-only openpyxl pads the header row to the sheet's width; a value in column G under a
+    # five-column header must not load under a blank column '' that nothing maps.
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["ID", "NAME", "DOB", "MOBILE", "NOTES"])
+    sheet.append([1, "Ann Lee", "01/02/2003", None, None, None, "extra"])
+    sheet.append([2, "Bo Day", None, None, None])
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    result = ingest_file(workspace, path, people_profile, user="t")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    [issue] = [i for i in quarantined(workspace) if i["file_name"] == "wide.xlsx"]
+    assert issue["row_number"] == 2 and issue["action"] == "row rejected"
+    assert "beyond the header's 5 columns (column G)" in issue["reason"]
+    assert json.loads(issue["raw_value"]) == ["1", "Ann Lee", "01/02/2003", "", "", "", "extra"]
+    r, src = tables.records, tables.sources
+    with workspace.reader() as conn:
+        loaded = conn.execute(select(r.c.source_record_id).join(src, src.c.id == r.c.source_id)
+                              .where(src.c.file_name == "wide.xlsx")).scalars().all()
+    assert loaded == ["2"]
+
+
 def test_a_file_that_is_not_a_workbook(workspace, write, people_profile):
     with pytest.raises(LanternError, match="not an XLSX workbook"):
         ingest_file(workspace, write("fake.xlsx", "ID,NAME\n1,x\n"), people_profile, user="t")

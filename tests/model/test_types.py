@@ -35,6 +35,22 @@ def test_names_are_put_in_forename_surname_order(raw, options, expected):
     assert clean("name", raw, options).value == expected
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ß", "ß"),  # upper case 'SS' would be calmed to 'Ss' on the next clean
+        ("strauß", "Strauß"),
+        ("ŉ", "ŉ"),  # upper case 'ʼN'
+        ("DE smith", "de Smith"),  # all lower once 'DE' is calmed: calmed again, at once
+        ("SMITH, John, Paul", "John Paul Smith"),  # no comma left to reorder by again
+        ("a;,b", "B A"),
+    ],
+)
+def test_a_cleaned_name_cleans_to_itself(raw, expected):
+    assert clean("name", raw).value == expected
+    assert clean("name", expected).value == expected
+
+
 def test_a_name_without_letters_is_refused():
     result = clean("name", "12345")
     assert result.value is None and "no letters" in result.error

@@ -336,6 +336,7 @@ def _jsonl_rows(lines: _CountingText, binary: IO[bytes]) -> Iterator[Row]:
 
 def _open_xlsx(path: Path, size: int, sheet: str | None) -> Table:
     from openpyxl import load_workbook  # imported lazily: only spreadsheets need it
+    from openpyxl.utils import get_column_letter
 
     if not zipfile.is_zipfile(path):
         raise LanternError(f"{path}: not an XLSX workbook (it is not a zip archive)")
@@ -354,6 +355,11 @@ def _open_xlsx(path: Path, size: int, sheet: str | None) -> Table:
         header_row += 1
         if any(c is not None and str(c).strip() for c in cells):
             header = [_cell_text(c).strip() for c in cells]
+            # Read-only openpyxl pads every row to the sheet's width, so a value anywhere right
+            # of the header would otherwise land under a blank column '' that nothing maps:
+            # the header ends at its last named column, and a value beyond it is quarantined.
+            while header and not header[-1]:
+                header.pop()
             break
     if not header:
         book.close()
@@ -369,13 +375,16 @@ def _open_xlsx(path: Path, size: int, sheet: str | None) -> Table:
                 if not any(t.strip() for t in texts):
                     continue
                 texts = (texts + [""] * len(header))[: max(len(header), len(texts))]
-                if len(texts) > len(header) and any(t.strip() for t in texts[len(header) :]):
+                beyond = [i for i, t in enumerate(texts) if i >= len(header) and t.strip()]
+                if beyond:
+                    columns = ", ".join(get_column_letter(i + 1) for i in beyond)
                     yield Row(
                         number,
                         {},
-                        f"row has values beyond the header's {len(header)} columns",
+                        f"row has values beyond the header's {len(header)} columns "
+                        f"(column{'s' if len(beyond) > 1 else ''} {columns})",
                         None,
-                        json.dumps(texts, ensure_ascii=False),
+                        json.dumps(texts[: beyond[-1] + 1], ensure_ascii=False),
                     )
                     continue
                 yield Row(number, dict(zip(header, texts, strict=False)))

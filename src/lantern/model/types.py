@@ -106,6 +106,13 @@ class IdentifierType(PropertyType):
 _NAME_PARTICLES = {"de", "da", "del", "van", "von", "der", "bin", "al", "el", "la", "le"}
 
 
+def _upper_letter(ch: str) -> str:
+    """A letter in upper case, unless that takes more than one letter ('ß' -> 'SS', 'ŉ' ->
+    'ʼN'): then as it was, since a grown 'SS' would read as shouting and be calmed to 'Ss'."""
+    upper = ch.upper()
+    return upper if len(upper) == 1 else ch
+
+
 def _capitalise_word(word: str) -> str:
     if word.lower() in _NAME_PARTICLES:
         return word.lower()
@@ -113,11 +120,20 @@ def _capitalise_word(word: str) -> str:
     out = []
     for part in parts:
         if part and part[0].isalpha():
-            part = part[0].upper() + part[1:].lower()
+            part = _upper_letter(part[0]) + part[1:].lower()
             if part.startswith("Mc") and len(part) > 2:
-                part = "Mc" + part[2].upper() + part[3:]
+                part = "Mc" + _upper_letter(part[2]) + part[3:]
         out.append(part)
     return "".join(out)
+
+
+def _calm(text: str) -> str:
+    """Calm shouting word by word: exports mix 'KHAN, Mohammed' with 'mohammed khan'."""
+    every_word = text.islower()
+    return " ".join(
+        _capitalise_word(w) if every_word or (w.isupper() and len(w) > 1) else w
+        for w in text.split()
+    )
 
 
 class NameType(PropertyType):
@@ -132,17 +148,20 @@ class NameType(PropertyType):
         if not any(ch.isalpha() for ch in text):
             return Cleaned(None, f"no letters in name {raw!r}")
         if "," in text and options.order != "forename_first":
+            # 'SMITH, John, Paul': the surname is before the first comma; no comma survives,
+            # so the cleaned name is not reordered again when it is cleaned again.
             surname, _, forename = text.partition(",")
-            text = f"{forename.strip()} {surname.strip()}".strip()
+            text = " ".join(f"{forename.replace(',', ' ')} {surname}".split()).strip(" ,;")
         elif options.order == "surname_first":
             surname, _, forename = text.partition(" ")
             text = f"{forename} {surname}".strip()
-        # Calm shouting word by word: exports mix 'KHAN, Mohammed' with 'mohammed khan'.
-        every_word = text.islower()
-        text = " ".join(
-            _capitalise_word(w) if every_word or (w.isupper() and len(w) > 1) else w
-            for w in text.split()
-        )
+        # Calmed until settled, so cleaning a cleaned name changes nothing: 'DE smith' calms to
+        # 'de smith', which is all lower case and calms on to 'de Smith'.
+        for _ in range(3):  # settles in two rounds at most; bounded all the same
+            calmed = _calm(text)
+            if calmed == text:
+                break
+            text = calmed
         return Cleaned(text)
 
 

@@ -1,0 +1,457 @@
+"""National-scale run (issue 11): the whole pipeline, stage by stage, with time and peak memory,
+at several scales to measure how each stage grows.
+
+Run: .venv/bin/python bench/national.py --people 2000 --people 8000 [--forces 43] [--seed 1]
+     [--workspace DIR] [--spark]
+     full: .venv/bin/python bench/national.py --people 100000 --people 1000000 --forces 43 --spark
+
+* Stages, each in its own process so that its peak memory is its own (``os.wait4`` on the child
+  gives its ru_maxrss; a sampler also sums the resident memory of the child's whole process
+  tree every 0.5 s, which is what counts for Spark's JVM): ``lantern synth`` (generate),
+  ingest, ``lantern resolve``, ``lantern network``, ``lantern extract``, ``lantern risk
+  --csv``, ``lantern review --csv``, ``lantern report`` (the briefing pack).
+* Ingest runs every export of the manifest, in order, through its shipped profile with the
+  CLI's own ``ingest_paths`` in one process (``python bench/national.py _ingest``): the
+  ``lantern ingest`` command takes one profile per call, and 50 calls would add 50 start-ups
+  (about 3 s each here) to the figure.
+* The workspace is a SQLite file created by ``lantern init`` as ``bench-lead`` (administrator,
+  supervisor, analyst, mapped to this OS account); every stage acts as that user in the
+  ``default`` case, authenticated and audited like any analyst's command.
+* Baselines, in the same run: ingest against DuckDB reading the same raw files (``read_csv`` /
+  ``read_json`` of every export, counting rows) in its own process; ``lantern profiles`` (no
+  data: the CLI's start-up, which every stage's time includes). Other stages have none.
+* --spark: after ingest the workspace folder is copied and ``lantern resolve --engine spark``
+  runs on the copy (``LANTERN_SPARK_MASTER``, default ``local[*]``); the person clusters of the
+  two runs are compared: identical partition or not, and the adjusted Rand index.
+* Growth: for consecutive scales n1 < n2, per stage log(t2/t1)/log(n2/n1) (1.0 = linear) for
+  time (also net of the CLI start-up) and for peak memory; each stage's time at 1,000,000
+  people is extrapolated from the last pair (an extrapolation, not a measurement).
+
+The generator has 6 force layouts (``lantern.synth.forces.MAX_FORCES``): a larger --forces is
+generated as 6 forces and said so. Figures only; nothing is asserted. Results on stdout and in
+bench/out/national.json (or under $LANTERN_BENCH_OUT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from table import Figure, emit  # bench/table.py (the script's folder is on sys.path)
+
+HERE = Path(__file__).resolve()
+LANTERN = str(Path(sys.executable).with_name("lantern"))
+USER, CASE = "bench-lead", "default"
+TARGET = 1_000_000
+STAGES = ("generate", "ingest", "resolve", "network", "extract", "risk", "review", "report")
+
+
+# ---------------------------------------------------------------- one stage, measured
+
+
+@dataclass
+class Stage:
+    name: str
+    seconds: float
+    peak_mib: float            # os.wait4's ru_maxrss of the child (largest process it reaped)
+    tree_peak_mib: float       # sampled sum of RSS over the child's process tree
+    log: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def peak(self) -> float:
+        return max(self.peak_mib, self.tree_peak_mib)
+
+
+def _tree_rss_kib(root: int) -> int:
+    """Resident KiB of ``root`` and every descendant (from /proc)."""
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    stat = fh.read()
+                parent[int(entry)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0, [root]
+    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * page_kib
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def measure(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> Stage:
+    """Run one stage as a child process; its time, its peak memory, its output in ``log``."""
+    print(f"    {name:<9} ...", end="", flush=True)
+    started = time.perf_counter()
+    with log.open("w") as out:
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                 env={**os.environ, "COLUMNS": "160", **(env or {})})
+        peak_kib = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.5):
+                peak_kib[0] = max(peak_kib[0], _tree_rss_kib(child.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        sampler.join()
+    seconds = time.perf_counter() - started
+    stage = Stage(name, seconds, usage.ru_maxrss / 1024, peak_kib[0] / 1024, str(log))
+    if child.returncode:
+        print(" failed")
+        raise SystemExit(f"stage {name} exited {child.returncode}; its output:\n{log.read_text()[-3000:]}")
+    print(f" {seconds:7.1f} s  {stage.peak:7.0f} MiB", flush=True)
+    return stage
+
+
+def lantern(db: str, *args: str) -> list[str]:
+    return [LANTERN, "--db", db, "--user", USER, "--case", CASE, *args]
+
+
+# ---------------------------------------------------------------- workers (own processes)
+
+
+def ingest_worker(db: str, scenario: str) -> None:
+    """Every export of the manifest through its shipped profile, as ``lantern ingest`` does."""
+    from lantern.cli import ingest_paths
+    from lantern.security.session import Session
+    from lantern.settings import Settings
+    from lantern.synth import manifest
+
+    session = Session.open(Settings(db=db, user=USER, case=CASE))
+    loaded = quarantined = 0
+    refused: list[str] = []  # e.g. an export with a header and no rows (small scales): refused whole
+    for entry in manifest(Path(scenario)):
+        results, errors = ingest_paths(session, [Path(scenario) / entry["file"]], entry["profile"], quiet=True)
+        refused += errors
+        loaded += sum(r.rows_loaded for r in results)
+        quarantined += sum(r.rows_quarantined for r in results)
+    print(json.dumps({"rows_loaded": loaded, "rows_quarantined": quarantined, "files_refused": refused}))
+
+
+def duckdb_worker(scenario: str) -> None:
+    """Baseline: DuckDB reads every export of the manifest with the delimiter its profile names,
+    counting rows; lenient (``strict_mode=false, ignore_errors=true``) so that the scenario's
+    planted bad rows and bytes, which Lantern quarantines, do not stop it."""
+    import duckdb
+
+    from lantern.ingest.profile import load_profile
+
+    con, rows = duckdb.connect(), 0
+    for entry in json.loads((Path(scenario) / "manifest.json").read_text()):
+        path = str(Path(scenario) / entry["file"])
+        if path.endswith(".jsonl"):
+            found = con.execute("SELECT count(*) FROM read_json(?, format='newline_delimited')", [path]).fetchone()
+        else:
+            delimiter = load_profile(entry["profile"]).delimiter
+            found = con.execute("SELECT count(*) FROM read_csv(?, delim=?, header=true, quote='\"', "
+                                "strict_mode=false, null_padding=true, ignore_errors=true, all_varchar=true)",
+                                [path, "," if delimiter == "auto" else delimiter]).fetchone()
+        rows += int(found[0]) if found else 0
+    print(json.dumps({"rows": rows}))
+
+
+# ---------------------------------------------------------------- counts and parity
+
+
+def counts(db: str, scenario: Path) -> dict[str, Any]:
+    """Rows, records by schema, calls, resolved people and network ties of the workspace."""
+    from sqlalchemy import create_engine, func, select
+
+    from lantern.store import tables as t
+
+    entries = json.loads((scenario / "manifest.json").read_text())
+    engine = create_engine(db)
+    with engine.connect() as conn:
+        by_schema = dict(conn.execute(select(t.records.c.schema, func.count())
+                                      .group_by(t.records.c.schema)).all())
+        run = person_run(conn)
+        people = conn.scalar(select(func.count(func.distinct(t.resolution_clusters.c.entity_id)))
+                             .where(t.resolution_clusters.c.run_id == run))
+        net = conn.scalar(select(func.max(t.network_runs.c.id)))
+        ties = conn.scalar(select(func.count()).select_from(t.network_edges)
+                           .where(t.network_edges.c.run_id == net))
+        audit = conn.scalar(select(func.count()).select_from(t.audit_events))
+    engine.dispose()
+    return {"export_rows": sum(e["rows"] for e in entries),
+            "cdr_rows": sum(e["rows"] for e in entries if e["kind"] == "cdr"),
+            "device_call_rows": sum(e["rows"] for e in entries if e["kind"] in ("device_calls", "device_messages")),
+            "records": sum(by_schema.values()), "records_by_schema": by_schema,
+            "person_records": by_schema.get("Person", 0), "people_resolved": int(people or 0),
+            "ties": int(ties or 0), "audit_events": int(audit or 0)}
+
+
+def person_run(conn: Any) -> int:
+    from sqlalchemy import func, select
+
+    from lantern.store import tables as t
+
+    r = t.resolution_runs
+    return int(conn.scalar(select(func.max(r.c.id)).where(r.c.schema == "Person")) or 0)
+
+
+def partition(db: str) -> dict[int, str]:
+    """Record id -> person entity of the latest Person resolution run."""
+    from sqlalchemy import create_engine, select
+
+    from lantern.store import tables as t
+
+    engine = create_engine(db)
+    c = t.resolution_clusters
+    with engine.connect() as conn:
+        run = person_run(conn)
+        found = {int(r): str(e) for r, e in conn.execute(select(c.c.record_id, c.c.entity_id)
+                                                         .where(c.c.run_id == run))}
+    engine.dispose()
+    return found
+
+
+def adjusted_rand(a: dict[int, str], b: dict[int, str]) -> float:
+    """Adjusted Rand index of two clusterings of the same records (1.0: the same partition)."""
+    keys = sorted(set(a) & set(b))
+    pairs = lambda n: n * (n - 1) / 2  # noqa: E731
+    both = sum(pairs(n) for n in Counter((a[k], b[k]) for k in keys).values())
+    left = sum(pairs(n) for n in Counter(a[k] for k in keys).values())
+    right = sum(pairs(n) for n in Counter(b[k] for k in keys).values())
+    expected = left * right / pairs(len(keys)) if len(keys) > 1 else 0.0
+    top = (left + right) / 2 - expected
+    return 1.0 if top == 0 else (both - expected) / top
+
+
+def same_partition(a: dict[int, str], b: dict[int, str]) -> bool:
+    """The same records grouped the same way (entity labels may differ): a one-to-one label map."""
+    if set(a) != set(b):
+        return False
+    forward: dict[str, str] = {}
+    backward: dict[str, str] = {}
+    for k in a:
+        if forward.setdefault(a[k], b[k]) != b[k] or backward.setdefault(b[k], a[k]) != a[k]:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- one scale
+
+
+def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool) -> dict[str, Any]:
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.iterdir()):
+        raise SystemExit(f"{folder} is not empty: give an empty or new --workspace")
+    db, scenario, logs = f"sqlite:///{folder / 'lantern.db'}", folder / "scenario", folder / "logs"
+    logs.mkdir()
+    py = [sys.executable, str(HERE)]
+    print(f"  {people:,} people, {forces} forces, seed {seed}: {folder}", flush=True)
+    subprocess.run(lantern(db, "init"), check=True, capture_output=True)
+    done: dict[str, Stage] = {}
+    done["generate"] = measure("generate", [LANTERN, "synth", str(scenario), "--forces", str(forces),
+                                            "--people", str(people), "--seed", str(seed)], logs / "generate.log")
+    done["ingest"] = measure("ingest", [*py, "_ingest", db, str(scenario)], logs / "ingest.log")
+    duck = measure("(duckdb)", [*py, "_duckdb", str(scenario)], logs / "duckdb.log")
+    duck.extra = json.loads(Path(duck.log).read_text().strip().splitlines()[-1])
+    done["ingest"].extra = json.loads(Path(done["ingest"].log).read_text().strip().splitlines()[-1])
+    for refused in done["ingest"].extra["files_refused"]:
+        print(f"    NOTE ingest refused: {refused}")
+    copy = folder / "spark"
+    if spark:  # the post-ingest workspace, for the Spark engine (WAL checkpointed: no writer is open)
+        copy.mkdir()
+        for item in folder.iterdir():
+            if item.name.startswith("lantern.db"):
+                (shutil.copytree if item.is_dir() else shutil.copy2)(item, copy / item.name)
+    done["resolve"] = measure("resolve", lantern(db, "resolve"), logs / "resolve.log")
+    done["network"] = measure("network", lantern(db, "network"), logs / "network.log")
+    done["extract"] = measure("extract", lantern(db, "extract"), logs / "extract.log")
+    done["risk"] = measure("risk", lantern(db, "risk", "--csv", str(folder / "risk.csv")), logs / "risk.log")
+    done["review"] = measure("review", lantern(db, "review", "--csv", str(folder / "review.csv")),
+                             logs / "review.log")
+    done["report"] = measure("report", lantern(db, "report", "-o", str(folder / "briefing"),
+                                               "--recipient", "national bench"), logs / "report.log")
+    startup = measure("(start-up)", [LANTERN, "profiles"], logs / "startup.log")
+    result: dict[str, Any] = {"people": people, "stages": done, "duckdb": duck, "startup": startup,
+                              "counts": counts(db, scenario)}
+    if spark:
+        spark_db = f"sqlite:///{copy / 'lantern.db'}"
+        result["spark"] = measure("resolve on Spark", lantern(spark_db, "resolve", "--engine", "spark"),
+                                  logs / "resolve-spark.log")
+        mine, theirs = partition(db), partition(spark_db)
+        result["parity"] = {"identical": same_partition(mine, theirs), "ari": adjusted_rand(mine, theirs),
+                            "records": len(mine), "people_duckdb": len(set(mine.values())),
+                            "people_spark": len(set(theirs.values()))}
+        print(f"    parity: identical partition {result['parity']['identical']}, "
+              f"ARI {result['parity']['ari']:.6f} ({result['parity']['people_duckdb']:,} people by DuckDB, "
+              f"{result['parity']['people_spark']:,} by Spark)")
+    return result
+
+
+# ---------------------------------------------------------------- tables and figures
+
+
+def exponent(x1: float, x2: float, n1: int, n2: int) -> float | None:
+    if x1 <= 0 or x2 <= 0 or n1 == n2:
+        return None
+    return math.log(x2 / x1) / math.log(n2 / n1)
+
+
+def fmt(x: float | None, spec: str = ".2f") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def print_scale(r: dict[str, Any]) -> None:
+    c, duck = r["counts"], r["duckdb"]
+    print(f"\n{r['people']:,} people: {c['export_rows']:,} export rows, {c['records']:,} records, "
+          f"{c['cdr_rows']:,} CDR rows ({c['cdr_rows'] / r['people']:.1f} calls per person), "
+          f"{c['people_resolved']:,} people resolved from {c['person_records']:,} person records, "
+          f"{c['ties']:,} ties")
+    print("| stage | seconds | peak MiB (process) | peak MiB (tree) | baseline |")
+    print("|---|---:|---:|---:|---|")
+    for s in r["stages"].values():
+        base = (f"DuckDB read_csv {duck.seconds:.1f} s, {duck.peak:.0f} MiB (x{s.seconds / duck.seconds:.0f})"
+                if s.name == "ingest" else "")
+        print(f"| {s.name} | {s.seconds:.1f} | {s.peak_mib:.0f} | {s.tree_peak_mib:.0f} | {base} |")
+    if "spark" in r:
+        s = r["spark"]
+        print(f"| resolve (Spark local) | {s.seconds:.1f} | {s.peak_mib:.0f} | {s.tree_peak_mib:.0f} | |")
+    print(f"| (CLI start-up: lantern profiles) | {r['startup'].seconds:.1f} | {r['startup'].peak:.0f} | | |")
+
+
+def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for a, b in zip(results, results[1:], strict=False):
+        n1, n2 = a["people"], b["people"]
+        base = min(a["startup"].seconds, b["startup"].seconds)
+        names = [*STAGES, *(["resolve-spark"] if "spark" in a and "spark" in b else [])]
+        for name in names:
+            s1 = a["spark"] if name == "resolve-spark" else a["stages"][name]
+            s2 = b["spark"] if name == "resolve-spark" else b["stages"][name]
+            net = exponent(s1.seconds - base, s2.seconds - base, n1, n2)
+            time_exp = exponent(s1.seconds, s2.seconds, n1, n2)
+            use = net if net is not None else time_exp
+            at_target = s2.seconds * (TARGET / n2) ** use if use is not None else None
+            rows.append({"stage": name, "n1": n1, "n2": n2, "time": time_exp, "time_net": net,
+                         "memory": exponent(s1.peak, s2.peak, n1, n2), "t2": s2.seconds,
+                         "extrapolated_s": at_target})
+    return rows
+
+
+def print_growth(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    print("\nGrowth: exponent k in t ~ n^k between the two scales (1.0 = linear); 'net' takes the CLI"
+          " start-up off both times first.")
+    print(f"The last column is an EXTRAPOLATION to {TARGET:,} people from the last pair (net exponent), "
+          "not a measurement.")
+    print("| stage | scales | time k | time k (net) | memory k | extrapolated to 1M |")
+    print("|---|---|---:|---:|---:|---:|")
+    for g in rows:
+        print(f"| {g['stage']} | {g['n1']:,} -> {g['n2']:,} | {fmt(g['time'])} | {fmt(g['time_net'])} | "
+              f"{fmt(g['memory'])} | {fmt(g['extrapolated_s'] and g['extrapolated_s'] / 3600, '.1f')} h |")
+
+
+def figures(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[Figure]:
+    out = []
+    for r in results:
+        n, c, duck = r["people"], r["counts"], r["duckdb"]
+        for s in r["stages"].values():
+            fig = Figure(f"national {s.name}, {n:,} people", s.seconds, "s", peak_mib=s.peak,
+                         extra={"process_peak_mib": s.peak_mib, "tree_peak_mib": s.tree_peak_mib,
+                                "people": n, **s.extra, **(c if s.name == "ingest" else {})})
+            if s.name == "ingest":
+                fig.baseline, fig.baseline_value = "DuckDB read_csv/read_json of every export, count(*)", duck.seconds
+                fig.baseline_peak_mib = duck.peak
+                fig.extra["duckdb_rows"] = duck.extra.get("rows")
+            out.append(fig)
+        if "spark" in r:
+            s = r["spark"]
+            out.append(Figure(f"national resolve on Spark (local), {n:,} people", s.seconds, "s",
+                              peak_mib=s.peak, baseline="the DuckDB engine, same records",
+                              baseline_value=r["stages"]["resolve"].seconds,
+                              baseline_peak_mib=r["stages"]["resolve"].peak,
+                              extra={"process_peak_mib": s.peak_mib, "tree_peak_mib": s.tree_peak_mib}))
+            p = r["parity"]
+            out.append(Figure(f"national Spark vs DuckDB person clusters, {n:,} people", float(p["identical"]),
+                              "identical partition (1=yes)", better="higher",
+                              note=f"adjusted Rand index {p['ari']:.6f}", extra=p))
+    for g in rows:
+        out.append(Figure(f"national growth of {g['stage']} time, {g['n1']:,} -> {g['n2']:,} people",
+                          g["time"] or 0.0, "exponent",
+                          note="log(t2/t1)/log(n2/n1); 1.0 = linear",
+                          extra={"net_of_startup": g["time_net"], "memory_exponent": g["memory"],
+                                 "extrapolated_seconds_at_1M": g["extrapolated_s"]}))
+        out.append(Figure(f"national growth of {g['stage']} peak memory, {g['n1']:,} -> {g['n2']:,} people",
+                          g["memory"] or 0.0, "exponent", note="log(m2/m1)/log(n2/n1)"))
+    return out
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in ("_ingest", "_duckdb"):
+        (ingest_worker if sys.argv[1] == "_ingest" else duckdb_worker)(*sys.argv[2:])
+        return
+    from lantern.synth.forces import MAX_FORCES
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, action="append", help="a scale (repeat for growth)")
+    parser.add_argument("--forces", type=int, default=43)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workspace", type=Path, help="keep the builds here (one folder per scale)")
+    parser.add_argument("--spark", action="store_true", help="also resolve on Spark and compare")
+    args = parser.parse_args()
+    scales = sorted(set(args.people or [2000]))
+    if min(scales) < 200:
+        raise SystemExit("--people must be at least 200")
+    forces = args.forces
+    if forces > MAX_FORCES:
+        print(f"NOTE: the generator has {MAX_FORCES} force layouts; --forces {forces} is generated as "
+              f"{MAX_FORCES} forces (the people are spread over {MAX_FORCES} forces, not {forces}).")
+        forces = MAX_FORCES
+    started = time.perf_counter()
+    root = args.workspace or Path(tempfile.mkdtemp(prefix="lantern-national-"))
+    print(f"National run: scales {', '.join(f'{n:,}' for n in scales)} people; workspace {root}")
+    try:
+        results = [run_scale(n, forces, args.seed, root / f"people-{n}", args.spark) for n in scales]
+    finally:
+        if args.workspace is None:
+            shutil.rmtree(root, ignore_errors=True)
+    for r in results:
+        print_scale(r)
+    rows = growth(results)
+    print_growth(rows)
+    wall = time.perf_counter() - started
+    print(f"\nwall time {wall:.0f} s")
+    emit("national", figures(results, rows),
+         scale={"people": scales, "forces_requested": args.forces, "forces_generated": forces,
+                "seed": args.seed, "spark": args.spark, "wall_seconds": round(wall, 1),
+                "counts": {r["people"]: r["counts"] for r in results}},
+         libraries=("duckdb", "splink", "igraph", "pyspark", "sqlalchemy"))
+
+
+if __name__ == "__main__":
+    main()
