@@ -1,7 +1,7 @@
 """Cost of auditing: ingest and `status` with audit on vs off, and `audit verify` over 1M events.
 
 Run: .venv/bin/python bench/audit.py [--people 20000] [--queries 300] [--events 1000000]   (full: defaults)
-Quick: .venv/bin/python bench/audit.py --people 1000 --queries 20 --repeat 1 --events 20000
+Quick: .venv/bin/python bench/audit.py --people 1000 --queries 20 --events 20000
 
 1. Ingest: one synthetic scenario (3 forces, --people), loaded into a fresh workspace without
    audit (``ingest_file``, the library path) and into another through an authenticated

@@ -27,7 +27,11 @@ def describe(*libraries: str) -> str:
     versions = []
     for name in libraries:
         try:
-            versions.append(f"{name} {importlib.import_module(name).__version__}")
+            module = importlib.import_module(name)
         except ImportError:
             versions.append(f"{name} not installed")
+            continue
+        # sqlite3 names the library it wraps, not itself.
+        version = getattr(module, "sqlite_version", None) if name == "sqlite3" else None
+        versions.append(f"{name} {version or getattr(module, '__version__', '(no version)')}")
     return line + ("; " + ", ".join(versions) if versions else "")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import tempfile
 import time
 from pathlib import Path
 
+from demo_workspace import demo_at
 from lantern.review import cases_to_reopen, force_rates
 from lantern.store import Workspace
 from table import HIGHER, Figure, emit
@@ -23,14 +23,7 @@ def main() -> None:
     parser.add_argument("--demo", type=Path, default=None,
                         help="an existing `lantern demo` folder (default: run the demo into a temporary one)")
     args = parser.parse_args()
-    if args.demo is not None:
-        out = args.demo
-    else:
-        from lantern.demo import run_demo
-        from lantern.settings import Settings
-
-        out = Path(tempfile.mkdtemp(prefix="lantern-review-bench-"))
-        run_demo(out, Settings(user="bench"))
+    out = demo_at(args.demo, prefix="lantern-review-bench-")
     with (out / "scenario" / "truth" / "reopen_cases.csv").open(encoding="utf-8") as fh:
         planted = {r["crime_ref"] for r in csv.DictReader(fh)}
     ws = Workspace(str(out / "lantern.db"))

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
 import tracemalloc
 from collections import Counter, defaultdict
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from demo_workspace import demo_at
 from lantern.risk import assess, baseline, load_weights
 from lantern.risk.facts import Age, CaseFacts, Episode, Member, Premises, Tie
 from lantern.risk.score import assess_facts
@@ -127,14 +127,7 @@ def scale(children: int, seed: int) -> Figure:
 
 
 def _demo(folder: Path | None) -> Path:
-    if folder is not None:
-        return folder
-    from lantern.demo import run_demo
-    from lantern.settings import Settings
-
-    out = Path(tempfile.mkdtemp(prefix="lantern-risk-bench-"))
-    run_demo(out, Settings(user="bench"))
-    return out
+    return demo_at(folder, prefix="lantern-risk-bench-")
 
 
 def fairness(folder: Path | None) -> Figure:

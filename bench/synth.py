@@ -51,11 +51,11 @@ def rewrite(src: Path, dst: Path) -> tuple[float, int]:
         terminator = "\r\n" if header.endswith("\r\n") else "\n"
         reader = csv.reader(fin, delimiter=delimiter)
         writer = csv.writer(fout, delimiter=delimiter, lineterminator=terminator)
-        while chunk := list(islice(reader, CHUNK)):
+        while records := list(islice(reader, CHUNK)):
             started = time.perf_counter()
-            writer.writerows(chunk)
+            writer.writerows(records)
             seconds += time.perf_counter() - started
-            rows += len(chunk)
+            rows += len(records)
     return seconds, rows
 
 
