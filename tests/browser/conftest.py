@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +20,8 @@ from typer.testing import CliRunner
 from lantern.cli import app as cli
 from lantern.demo import run_demo
 from lantern.settings import Settings
+
+from ..live_server import serving
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -46,16 +45,8 @@ class Workbench:
         return result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
-    import uvicorn
-
     from lantern.web.app import create_app
 
     if not Path(CHROMIUM).exists():
@@ -71,19 +62,9 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
                                env={"WEB_PW": PASSWORD})
         assert result.exit_code == 0, result.output
         bench.cli("case", "grant", "default", username)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(db=db, user="lead")),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the workbench did not start"
-        time.sleep(0.05)
-    bench.url = f"http://127.0.0.1:{port}"
-    yield bench
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(Settings(db=db, user="lead"))) as url:
+        bench.url = url
+        yield bench
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -17,33 +16,17 @@ from sqlalchemy import create_engine, select
 from lantern.store import tables
 from lantern.web.app import create_app
 
+from ..live_server import serving
+
 USERS, EACH = 50, 4
 PATHS = ["/api/cases", "/api/cases/default/status", "/api/cases/default/network/overview",
          "/api/cases/default/search?q=smith", "/api/cases/default/children-at-risk"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(site) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    port = free_port()
-    config = uvicorn.Config(create_app(site.settings), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        assert time.monotonic() < deadline, "the workbench did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(site.settings)) as url:
+        yield url
 
 
 def audit_events(db: str) -> list[tuple[str, str]]:
