@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/comms.py [--rows 10000000] [--numbers 200000] [--tar
      [--seed 1] [--limit 600] [--max-memory 16] [--keep]
      [--no-baseline]
 
-Quick (``make bench``, about a minute and a half): ``--rows 1000000 --numbers 20000 --limit 120 --max-memory 4``.
+Quick (``make bench``, about a minute and a half): ``--rows 1000000 --numbers 20000 --targets 100``.
 Full (the README's figures): the defaults, 10,000,000 rows, 200,000 numbers, 300 targets. The
 figures for the benchmark table go to bench/out/comms.json (``table.emit``): per step, the
 in-memory frame and the workspace, each beside the baseline's time, with peak memory.

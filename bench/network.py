@@ -377,9 +377,13 @@ def table_figures(rows: list[dict[str, Any]]) -> list[Figure]:
                     note = "Leiden (CPM) against Louvain (modularity)" + (f"; {note}" if note else "")
                 if ours == "betweenness" and not r["k"]:
                     note = f"exact against networkx's {base['k']} sampled sources" + (f"; {note}" if note else "")
+                sampled_extra: dict[str, Any] = {}
+                if ours == "betweenness":
+                    sampled_extra = {name: round(x["extrapolated"]) for name, x in (
+                        ("exact s, extrapolated", r), ("networkx exact s, extrapolated", base)) if "extrapolated" in x}
                 figures.append(Figure(
                     f"{label}, {scale}", round(r["stages"][ours], 3), "s", base_name,
-                    round(base["stages"][theirs], 3) if done else None, note=note))
+                    round(base["stages"][theirs], 3) if done else None, note=note, extra=sampled_extra))
         elsewhere = why_none if base is None else "networkx not run at this size"
         total_note = ("brokerage and roles have no networkx counterpart (in the baseline's total: the five stages "
                       "above)" if paired and base and base.get("seconds") is not None

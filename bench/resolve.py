@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python bench/resolve.py [--people 20000 --people 100000] [--forces 3] [--seed 1]
 
-Quick (``make bench``, about a minute): ``--people 20000``. Full: the default, 20,000 and 100,000.
+Quick (``make bench``, under a minute): ``--people 20000``. Full: ``--people 20000 --people 100000
+--people 700000`` (the default is the first two).
 The figures for the benchmark table go to bench/out/resolve.json (``table.emit``): per size, the
 time and peak memory against plain Splink's, and Lantern's pairwise precision, recall and F1
 with plain Splink's as the baseline.

@@ -52,7 +52,7 @@ SUITE = [
     Bench("synth", "--people 100000", "--people 1000000", "the synthetic scenario generator"),
     Bench("resolve", "--people 20000", "--people 20000 --people 100000 --people 700000",
           "entity resolution against plain Splink"),
-    Bench("network", "--nodes 10000 --edges 100000 --exact-nodes 2000",
+    Bench("network", "--nodes 10000 --edges 100000 --exact-nodes 2000 --k 50 --limit 120",
           "--nodes 100000 --edges 1000000 --large", "groups and centrality against networkx"),
     Bench("comms", "--rows 1000000 --numbers 20000 --targets 100", "--rows 10000000",
           "call data against pyarrow + numpy"),
