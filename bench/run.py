@@ -94,9 +94,14 @@ def run_one(bench: Bench, args: list[str], out: Path, limit: float) -> tuple[boo
 # ---------------------------------------------------------------- the table
 
 
+SCORES = {"precision", "recall", "F1", "ARI", "exponent"}  # shown to 3 decimals: 0.996, not 1.00
+
+
 def number(value: float | None, unit: str = "") -> str:
     if value is None:
         return "-"
+    if unit in SCORES or abs(value) < 0.1:
+        return f"{value:,.3f}"
     if unit in ("s", "ms") or abs(value) < 100:
         digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
         return f"{value:,.{digits}f}"
