@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-web clean vendor crash fuzz
+.PHONY: demo test lint bench bench-web clean vendor crash fuzz atheris
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Lantern needs Python 3.11 or newer"; exit 1; }
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/lantern demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 
 test: lint
@@ -43,6 +43,10 @@ crash: $(STAMP)
 # (docs/fuzzing.md); FUZZ_PROFILE=ci runs the quick derandomised set.
 fuzz: $(STAMP)
 	LANTERN_FUZZ_PROFILE=$(or $(FUZZ_PROFILE),deep) $(BIN)/pytest tests/fuzz -q --hypothesis-show-statistics
+
+# Coverage-guided fuzzing of every file reader (docs/fuzzing.md): make atheris [SECONDS=60] [TARGET=csv]
+atheris: $(STAMP)
+	$(BIN)/python tools/atheris_readers.py $(if $(TARGET),--target $(TARGET),--all) --seconds $(or $(SECONDS),60)
 
 # The workbench's front-end libraries, from the npm registry into the package (committed).
 vendor:

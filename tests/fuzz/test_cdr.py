@@ -161,3 +161,33 @@ def test_a_layout_name_is_known_or_refused_with_the_list(name):
         return
     with pytest.raises(LanternError, match="the layouts are qnet, vireo"):
         layout_named(name)
+
+
+EXTRA_COLUMN = st.sampled_from(["", "START", "start", "a_number", "REC_SEQ", "x", "é", "É",
+                                "IMEI ", '"q"']) | st.text(
+    alphabet=string.ascii_letters + string.digits + " _-'\"é", max_size=8)
+
+
+@pytest.mark.parametrize("layout", [QNET, VIREO], ids=["qnet", "vireo"])
+@fuzz(10)
+@given(extra=st.lists(EXTRA_COLUMN, min_size=1, max_size=3), where=st.integers(0, 20))
+@example(extra=["start"], where=5)  # atheris: a name twice (DuckDB ignores its case) crashed
+@example(extra=["", ""], where=0)  # a blank column name broke the generated SQL
+def test_a_header_with_any_extra_columns_loads_or_is_refused(tmp_path, layout, extra, where):
+    header = layout.columns()
+    header[where:where] = extra
+    path = tmp_path / "cdr.csv"
+    row = [f"R{n}" for n in range(len(header))]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=layout.delimiter, lineterminator="\r\n")
+    writer.writerows([header, row])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    with duckdb.connect() as db:
+        try:
+            result = load_cdr(db, path, layout)
+        except LanternError as exc:
+            assert str(path) in str(exc)
+            stripped = [h.strip() for h in header]
+            assert "twice" in str(exc) or any(c not in stripped for c in layout.columns())
+            return
+    assert result.rows == 1 and result.rejected <= 1

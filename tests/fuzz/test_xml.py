@@ -8,7 +8,7 @@ import io
 import string
 import xml.etree.ElementTree as ET
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lantern.errors import LanternError
@@ -107,6 +107,24 @@ def test_any_bytes_parse_or_are_refused_with_a_lantern_error(data):
         parse_xml(data, name="upload.xml")
     except LanternError as exc:
         assert str(exc).startswith("upload.xml: ")
+
+
+ENCODING = st.sampled_from(["utf-8", "UTF-16", "latin-1", "us-ascii", "cp1252", "TTF-8", "",
+                            "klingon", "utf-8\x00", "x" * 60]) | st.text(
+    alphabet=string.ascii_letters + string.digits + "-_.:", max_size=12)
+
+
+@fuzz(60)
+@given(encoding=ENCODING, body=st.sampled_from(["<a/>", "<a>é</a>", "<a><b x='1'/></a>"]))
+@example(encoding="TTF-8", body="<a/>")  # atheris: expat's LookupError escaped the guard
+def test_any_declared_encoding_parses_or_is_refused_with_a_lantern_error(encoding, body):
+    data = f'<?xml version="1.0" encoding="{encoding}"?>{body}'.encode()
+    try:
+        root = parse_xml(data, name="upload.xml")
+    except LanternError as exc:
+        assert str(exc).startswith("upload.xml: ")
+    else:
+        assert root.tag == "a"
 
 
 HOSTILE = st.sampled_from([

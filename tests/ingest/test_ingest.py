@@ -238,3 +238,21 @@ def test_hostile_inputs_are_refused_before_loading(workspace, tmp_path, people_p
     with pytest.raises(LanternError, match="slip.xlsx"):
         ingest_file(workspace, slip, people_profile, user="t")
     assert count(workspace, tables.sources) == 0
+
+
+def test_a_column_named_twice_is_refused_not_half_lost(workspace, tmp_path, write, people_profile):
+    # Each row would keep only the last NAME: the first column's values silently lost (and a
+    # NUL under the first one crashed the reader looking for it: found by atheris).
+    csv_path = write("twice.csv", "ID,NAME,DOB,MOBILE,NOTES,NAME\n1,Ann\x00 Lee,,,,Bo Day\n")
+    with pytest.raises(LanternError, match=r"twice.csv, row 1: the header names column 'NAME' "
+                                           r"twice \(columns 2 and 6\)"):
+        ingest_file(workspace, csv_path, people_profile, user="t")
+    book = Workbook()
+    book.active.append([])
+    book.active.append(["ID", "NAME", "DOB", "MOBILE", "NOTES", "ID"])
+    book.active.append([1, "Ann Lee", None, None, None, 2])
+    xlsx_path = tmp_path / "twice.xlsx"
+    book.save(xlsx_path)
+    with pytest.raises(LanternError, match=r"twice.xlsx, row 2: the header names column 'ID' twice"):
+        ingest_file(workspace, xlsx_path, people_profile, user="t")
+    assert count(workspace, tables.sources) == 0

@@ -44,6 +44,7 @@ import duckdb
 
 from lantern.errors import LanternError
 
+_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 ROW_STRIDE = 10_000_000_000  # record_id = file_no * ROW_STRIDE + row
 PHONE_JUNK = r"\s()./'-"  # stripped from numbers ("+44 (0)7700-900 123", an Excel text mark)
 DEVICE_JUNK = r"\s./-"  # stripped from IMEIs and IMSIs
@@ -168,6 +169,13 @@ def _header(path: Path, layout: CdrLayout) -> list[str]:
         header = [h.strip().lstrip("\ufeff") for h in next(csv.reader(fh, delimiter=layout.delimiter), [])]
     if missing := [c for c in layout.columns() if c not in header]:
         raise LanternError(f"{path}: not a {layout.provider} CDR: no column {', '.join(missing)} in its header")
+    # DuckDB cannot name a column '' and tells names apart without ASCII case: a blank name is
+    # given its position, and a name twice is refused (both crashed the load: found by atheris).
+    header = [h or f"(column {n})" for n, h in enumerate(header, start=1)]
+    folded = [h.translate(_ASCII_FOLD) for h in header]
+    if twice := sorted({h for h, f in zip(header, folded, strict=True) if folded.count(f) > 1}):
+        raise LanternError(f"{path}: the header names a column twice ({', '.join(map(repr, twice))}; "
+                           "case does not tell names apart): rename one so that neither's values are lost")
     return header
 
 

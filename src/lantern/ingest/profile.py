@@ -55,8 +55,8 @@ class _Map(dict[Any, Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:  # type: ignore[override]
-        mapping = _Map(super().construct_mapping(node, deep=True))  # type: ignore[arg-type]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
+        mapping = _Map(super().construct_mapping(node, deep=True))
         # Each key node was constructed (and cached) above: look the same key up again, so a
         # key of any type finds its line. A repeated key keeps the line of its last value.
         mapping.lines = {

@@ -161,6 +161,21 @@ def _undecodable(value: str) -> bool:
     return _UNDECODABLE.search(value) is not None
 
 
+def _check_header_names(path: Path, header: list[str], row: int) -> None:
+    """A column named twice would keep only its last value in each row: the rest silently lost,
+    and a profile could not say which one it means. Refused, naming both places."""
+    seen: dict[str, int] = {}
+    for number, name in enumerate(header, start=1):
+        if not name:
+            continue  # a blank column name (a trailing delimiter) is mapped by nothing anyway
+        if name in seen:
+            raise LanternError(
+                f"{path}, row {row}: the header names column {name!r} twice (columns "
+                f"{seen[name]} and {number}); rename one so that neither's values are lost"
+            )
+        seen[name] = number
+
+
 def _open_csv(path: Path, size: int, encoding: str, delimiter: str) -> Table:
     with path.open("rb") as probe:
         sample = probe.read(SAMPLE_BYTES)
@@ -194,6 +209,11 @@ def _open_csv(path: Path, size: int, encoding: str, delimiter: str) -> Table:
             f"{path}, row 1: the header has bytes that do not decode as {enc}; "
             "set `encoding:` in the profile"
         )
+    try:
+        _check_header_names(path, header, 1)
+    except LanternError:
+        binary.close()
+        raise
     return Table(
         path,
         "csv",
@@ -239,10 +259,11 @@ def _csv_rows(
                     continue
             values = dict(zip(header, cells, strict=True))
             if _undecodable("\x1f".join(cells)):
-                bad = next(h for h, v in values.items() if _undecodable(v))
+                at = next(i for i, c in enumerate(cells) if _undecodable(c))
+                bad = header[at]
                 reason = (
                     "contains a NUL byte"
-                    if NUL_MARK in values[bad]
+                    if NUL_MARK in cells[at]
                     else f"has bytes that do not decode as {encoding}"
                 )
                 yield Row(number, values, f"field {bad!r} {reason}", bad, _raw_cells(cells))
@@ -364,6 +385,11 @@ def _open_xlsx(path: Path, size: int, sheet: str | None) -> Table:
     if not header:
         book.close()
         raise LanternError(f"{path}: the sheet {ws.title!r} is empty")
+    try:
+        _check_header_names(path, header, header_row)
+    except LanternError:
+        book.close()
+        raise
     state = {"done": 0}
     total_rows = max(ws.max_row or 1, 1)
 

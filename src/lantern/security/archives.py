@@ -132,7 +132,8 @@ def _open_zip(path: Path, max_entries: int) -> zipfile.ZipFile:
                 f"the {max_entries:,} limit"
             )
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+    # NotImplementedError: a zip version or feature zipfile lacks (found by atheris)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise LanternError(f"{path}: not a readable ZIP archive ({exc})") from None
 
 
@@ -171,8 +172,10 @@ def _check_entry(path: Path, info: zipfile.ZipInfo, max_entry_bytes: int, max_ra
 
 def _local_span(fh: IO[bytes], path: Path, member: ZipMember) -> tuple[int, int, bytes]:
     """(start of local header, end of compressed data, local name), from the local header."""
-    fh.seek(member.offset)
-    header = fh.read(_LOCAL_HEADER.size)
+    header = b""
+    if member.offset >= 0:  # negative when bytes were cut from the archive (found by atheris)
+        fh.seek(member.offset)
+        header = fh.read(_LOCAL_HEADER.size)
     if len(header) < _LOCAL_HEADER.size or header[:4] != _LOCAL_SIG:
         raise LanternError(
             f"{path}: refused: entry {member.name!r} points at no local header "

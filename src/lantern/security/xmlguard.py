@@ -138,5 +138,7 @@ def _parse_stream(raw: IO[bytes], name: str, max_bytes: int, max_depth: int) -> 
         return _parse_bounded(_BoundedReader(raw, max_bytes), max_depth, name)
     except LanternError:
         raise
-    except (_TooBig, ValueError, ParseError) as exc:  # defusedxml's errors are ValueErrors
+    # defusedxml's errors are ValueErrors; expat raises LookupError for an unknown encoding
+    # named in the XML declaration (found by tools/atheris_readers.py).
+    except (_TooBig, ValueError, ParseError, LookupError) as exc:
         raise _xml_refusal(name, exc, max_bytes) from None
