@@ -1,8 +1,9 @@
-"""National-scale run (issue 11): the whole pipeline, stage by stage, with time and peak memory,
-at several scales to measure how each stage grows.
+"""National-scale run (issue 11): every stage of the pipeline timed, with its peak memory.
+
+Run at several scales, it measures how each stage grows.
 
 Run: .venv/bin/python bench/national.py --people 2000 --people 8000 [--forces 43] [--seed 1]
-     [--workspace DIR] [--spark]
+     [--workspace DIR] [--spark] [--db postgresql://USER@HOST:5432/postgres]
      full: .venv/bin/python bench/national.py --people 100000 --people 1000000 --forces 43 --spark
 
 * Stages, each in its own process so that its peak memory is its own (``os.wait4`` on the child
@@ -20,12 +21,18 @@ Run: .venv/bin/python bench/national.py --people 2000 --people 8000 [--forces 43
 * Baselines, in the same run: ingest against DuckDB reading the same raw files (``read_csv`` /
   ``read_json`` of every export, counting rows) in its own process; ``lantern profiles`` (no
   data: the CLI's start-up, which every stage's time includes). Other stages have none.
-* --spark: after ingest the workspace folder is copied and ``lantern resolve --engine spark``
+* --db: a PostgreSQL server instead of SQLite files. Each scale gets a new database on that
+  server (``lantern_national_<people>_<pid>``, created through the URL's database; keys and
+  call data in the scale's folder); the Spark copy is ``CREATE DATABASE ... TEMPLATE``. The
+  databases are dropped at the end unless --workspace keeps the build.
+* --spark (at the largest scale only: Spark's start-up alone is minutes on 2 shared cores):
+  after ingest the workspace folder is copied and ``lantern resolve --engine spark``
   runs on the copy (``LANTERN_SPARK_MASTER``, default ``local[*]``); the person clusters of the
   two runs are compared: identical partition or not, and the adjusted Rand index.
 * Growth: for consecutive scales n1 < n2, per stage log(t2/t1)/log(n2/n1) (1.0 = linear) for
-  time (also net of the CLI start-up) and for peak memory; each stage's time at 1,000,000
-  people is extrapolated from the last pair (an extrapolation, not a measurement).
+  wall time and CPU time (each also net of the CLI start-up) and for peak memory; each stage's
+  time at 1,000,000 people is extrapolated from the last pair with k = max(net CPU k, 1) (an
+  extrapolation, not a measurement).
 
 The generator has 6 force layouts (``lantern.synth.forces.MAX_FORCES``): a larger --forces is
 generated as 6 forces and said so. Figures only; nothing is asserted. Results on stdout and in
@@ -68,6 +75,7 @@ class Stage:
     peak_mib: float            # os.wait4's ru_maxrss of the child (largest process it reaped)
     tree_peak_mib: float       # sampled sum of RSS over the child's process tree
     log: str
+    cpu_seconds: float = 0.0   # user + system time of the child and the children it reaped
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -123,29 +131,70 @@ def measure(name: str, argv: list[str], log: Path, env: dict[str, str] | None = 
         done.set()
         sampler.join()
     seconds = time.perf_counter() - started
-    stage = Stage(name, seconds, usage.ru_maxrss / 1024, peak_kib[0] / 1024, str(log))
+    stage = Stage(name, seconds, usage.ru_maxrss / 1024, peak_kib[0] / 1024, str(log),
+                  usage.ru_utime + usage.ru_stime)
     if child.returncode:
         print(" failed")
         raise SystemExit(f"stage {name} exited {child.returncode}; its output:\n{log.read_text()[-3000:]}")
-    print(f" {seconds:7.1f} s  {stage.peak:7.0f} MiB", flush=True)
+    print(f" {seconds:7.1f} s  {stage.cpu_seconds:7.1f} s CPU  {stage.peak:7.0f} MiB", flush=True)
     return stage
 
 
-def lantern(db: str, *args: str) -> list[str]:
-    return [LANTERN, "--db", db, "--user", USER, "--case", CASE, *args]
+@dataclass
+class Where:
+    """A workspace: its database URL, and its key and call-data folders (PostgreSQL only)."""
+
+    db: str
+    key_dir: str | None = None
+    data_dir: str | None = None
+
+    @property
+    def options(self) -> list[str]:
+        return ["--db", self.db, *(["--key-dir", self.key_dir, "--data-dir", self.data_dir] if self.key_dir else [])]
+
+
+def lantern(where: Where, *args: str) -> list[str]:
+    return [LANTERN, *where.options, "--user", USER, "--case", CASE, *args]
+
+
+def sqlalchemy_url(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.split("://")[0] in ("postgresql", "postgres") else url
+
+
+CREATED: list[str] = []  # PostgreSQL databases made by this run, dropped at its end unless kept
+
+
+def pg_database(server: str, name: str, template: str | None = None, drop: bool = False) -> str:
+    """Create (or drop) database ``name`` on the server of ``server``; returns its URL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(sqlalchemy_url(server))
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"bad database name {name!r}")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:  # names are made here from digits and letters, never from input
+        if drop:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+            CREATED.append(name)
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 # ---------------------------------------------------------------- workers (own processes)
 
 
-def ingest_worker(db: str, scenario: str) -> None:
+def ingest_worker(db: str, scenario: str, key_dir: str = "", data_dir: str = "") -> None:
     """Every export of the manifest through its shipped profile, as ``lantern ingest`` does."""
     from lantern.cli import ingest_paths
     from lantern.security.session import Session
     from lantern.settings import Settings
     from lantern.synth import manifest
 
-    session = Session.open(Settings(db=db, user=USER, case=CASE))
+    session = Session.open(Settings(db=db, user=USER, case=CASE, key_dir=key_dir or None,
+                                    data_dir=data_dir or None))
     loaded = quarantined = 0
     refused: list[str] = []  # e.g. an export with a header and no rows (small scales): refused whole
     for entry in manifest(Path(scenario)):
@@ -260,46 +309,61 @@ def same_partition(a: dict[int, str], b: dict[int, str]) -> bool:
 # ---------------------------------------------------------------- one scale
 
 
-def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool) -> dict[str, Any]:
+def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
+              server: str | None = None) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
         raise SystemExit(f"{folder} is not empty: give an empty or new --workspace")
-    db, scenario, logs = f"sqlite:///{folder / 'lantern.db'}", folder / "scenario", folder / "logs"
+    scenario, logs = folder / "scenario", folder / "logs"
     logs.mkdir()
+    databases: list[str] = []
+    if server:
+        databases.append(f"lantern_national_{people}_{os.getpid()}")
+        where = Where(pg_database(server, databases[0]), str(folder / "keys"), str(folder / "data"))
+    else:
+        where = Where(f"sqlite:///{folder / 'lantern.db'}")
+    db = where.db
     py = [sys.executable, str(HERE)]
     print(f"  {people:,} people, {forces} forces, seed {seed}: {folder}", flush=True)
-    subprocess.run(lantern(db, "init"), check=True, capture_output=True)
+    subprocess.run(lantern(where, "init"), check=True, capture_output=True)
     done: dict[str, Stage] = {}
     done["generate"] = measure("generate", [LANTERN, "synth", str(scenario), "--forces", str(forces),
                                             "--people", str(people), "--seed", str(seed)], logs / "generate.log")
-    done["ingest"] = measure("ingest", [*py, "_ingest", db, str(scenario)], logs / "ingest.log")
+    done["ingest"] = measure("ingest", [*py, "_ingest", db, str(scenario), where.key_dir or "", where.data_dir or ""],
+                             logs / "ingest.log")
     duck = measure("(duckdb)", [*py, "_duckdb", str(scenario)], logs / "duckdb.log")
     duck.extra = json.loads(Path(duck.log).read_text().strip().splitlines()[-1])
     done["ingest"].extra = json.loads(Path(done["ingest"].log).read_text().strip().splitlines()[-1])
     for refused in done["ingest"].extra["files_refused"]:
         print(f"    NOTE ingest refused: {refused}")
     copy = folder / "spark"
+    spark_at = Where(f"sqlite:///{copy / 'lantern.db'}")
     if spark:  # the post-ingest workspace, for the Spark engine (WAL checkpointed: no writer is open)
         copy.mkdir()
+        if server:
+            databases.append(databases[0] + "_spark")
+            shutil.copytree(folder / "keys", copy / "keys")
+            spark_at = Where(pg_database(server, databases[1], template=databases[0]), str(copy / "keys"),
+                             str(copy / "data"))
         for item in folder.iterdir():
             if item.name.startswith("lantern.db"):
                 (shutil.copytree if item.is_dir() else shutil.copy2)(item, copy / item.name)
-    done["resolve"] = measure("resolve", lantern(db, "resolve"), logs / "resolve.log")
-    done["network"] = measure("network", lantern(db, "network"), logs / "network.log")
-    done["extract"] = measure("extract", lantern(db, "extract"), logs / "extract.log")
-    done["risk"] = measure("risk", lantern(db, "risk", "--csv", str(folder / "risk.csv")), logs / "risk.log")
-    done["review"] = measure("review", lantern(db, "review", "--csv", str(folder / "review.csv")),
+    done["resolve"] = measure("resolve", lantern(where, "resolve"), logs / "resolve.log")
+    done["network"] = measure("network", lantern(where, "network"), logs / "network.log")
+    done["extract"] = measure("extract", lantern(where, "extract"), logs / "extract.log")
+    done["risk"] = measure("risk", lantern(where, "risk", "--csv", str(folder / "risk.csv")), logs / "risk.log")
+    done["review"] = measure("review", lantern(where, "review", "--csv", str(folder / "review.csv")),
                              logs / "review.log")
-    done["report"] = measure("report", lantern(db, "report", "-o", str(folder / "briefing"),
+    done["report"] = measure("report", lantern(where, "report", "-o", str(folder / "briefing"),
                                                "--recipient", "national bench"), logs / "report.log")
     startup = measure("(start-up)", [LANTERN, "profiles"], logs / "startup.log")
     result: dict[str, Any] = {"people": people, "stages": done, "duckdb": duck, "startup": startup,
-                              "counts": counts(db, scenario)}
+                              "counts": counts(sqlalchemy_url(db), scenario), "databases": databases}
     if spark:
-        spark_db = f"sqlite:///{copy / 'lantern.db'}"
-        result["spark"] = measure("resolve on Spark", lantern(spark_db, "resolve", "--engine", "spark"),
+        spark_db = sqlalchemy_url(spark_at.db)
+        result["spark"] = measure("resolve on Spark", lantern(spark_at, "resolve", "--engine", "spark"),
                                   logs / "resolve-spark.log")
-        mine, theirs = partition(db), partition(spark_db)
+        mine, theirs = partition(sqlalchemy_url(db)), partition(spark_db)
         result["parity"] = {"identical": same_partition(mine, theirs), "ari": adjusted_rand(mine, theirs),
                             "records": len(mine), "people_duckdb": len(set(mine.values())),
                             "people_spark": len(set(theirs.values()))}
@@ -328,49 +392,63 @@ def print_scale(r: dict[str, Any]) -> None:
           f"{c['cdr_rows']:,} CDR rows ({c['cdr_rows'] / r['people']:.1f} calls per person), "
           f"{c['people_resolved']:,} people resolved from {c['person_records']:,} person records, "
           f"{c['ties']:,} ties")
-    print("| stage | seconds | peak MiB (process) | peak MiB (tree) | baseline |")
-    print("|---|---:|---:|---:|---|")
+    print("| stage | seconds | CPU s | peak MiB (process) | peak MiB (tree) | baseline |")
+    print("|---|---:|---:|---:|---:|---|")
     for s in r["stages"].values():
         base = (f"DuckDB read_csv {duck.seconds:.1f} s, {duck.peak:.0f} MiB (x{s.seconds / duck.seconds:.0f})"
                 if s.name == "ingest" else "")
-        print(f"| {s.name} | {s.seconds:.1f} | {s.peak_mib:.0f} | {s.tree_peak_mib:.0f} | {base} |")
+        print(f"| {s.name} | {s.seconds:.1f} | {s.cpu_seconds:.1f} | {s.peak_mib:.0f} | {s.tree_peak_mib:.0f} "
+              f"| {base} |")
     if "spark" in r:
         s = r["spark"]
-        print(f"| resolve (Spark local) | {s.seconds:.1f} | {s.peak_mib:.0f} | {s.tree_peak_mib:.0f} | |")
-    print(f"| (CLI start-up: lantern profiles) | {r['startup'].seconds:.1f} | {r['startup'].peak:.0f} | | |")
+        print(f"| resolve (Spark local) | {s.seconds:.1f} | {s.cpu_seconds:.1f} (Python side) | {s.peak_mib:.0f} "
+              f"| {s.tree_peak_mib:.0f} (with the JVM) | |")
+    u = r["startup"]
+    print(f"| (CLI start-up: lantern profiles) | {u.seconds:.1f} | {u.cpu_seconds:.1f} | {u.peak:.0f} | | |")
 
 
 def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per stage and consecutive pair of scales: exponents of wall time, CPU time (each also net
+    of the CLI start-up) and peak memory; and the stage's wall time extrapolated to 1M people
+    with k = max(net CPU exponent, 1): no stage can do less than read its input."""
     rows = []
     for a, b in zip(results, results[1:], strict=False):
         n1, n2 = a["people"], b["people"]
-        base = min(a["startup"].seconds, b["startup"].seconds)
+        wall0 = min(a["startup"].seconds, b["startup"].seconds)
+        cpu0 = min(a["startup"].cpu_seconds, b["startup"].cpu_seconds)
         names = [*STAGES, *(["resolve-spark"] if "spark" in a and "spark" in b else [])]
         for name in names:
             s1 = a["spark"] if name == "resolve-spark" else a["stages"][name]
             s2 = b["spark"] if name == "resolve-spark" else b["stages"][name]
-            net = exponent(s1.seconds - base, s2.seconds - base, n1, n2)
-            time_exp = exponent(s1.seconds, s2.seconds, n1, n2)
-            use = net if net is not None else time_exp
-            at_target = s2.seconds * (TARGET / n2) ** use if use is not None else None
-            rows.append({"stage": name, "n1": n1, "n2": n2, "time": time_exp, "time_net": net,
+            cpu_net = exponent(s1.cpu_seconds - cpu0, s2.cpu_seconds - cpu0, n1, n2)
+            k = max(cpu_net if cpu_net is not None else 1.0, 1.0)
+            r1, r2 = a["counts"]["records"], b["counts"]["records"]
+            rows.append({"stage": name, "n1": n1, "n2": n2, "records1": r1, "records2": r2,
+                         "cpu_net_by_records": exponent(s1.cpu_seconds - cpu0, s2.cpu_seconds - cpu0, r1, r2),
+                         "time": exponent(s1.seconds, s2.seconds, n1, n2),
+                         "time_net": exponent(s1.seconds - wall0, s2.seconds - wall0, n1, n2),
+                         "cpu": exponent(s1.cpu_seconds, s2.cpu_seconds, n1, n2), "cpu_net": cpu_net,
                          "memory": exponent(s1.peak, s2.peak, n1, n2), "t2": s2.seconds,
-                         "extrapolated_s": at_target})
+                         "k_used": k, "extrapolated_s": s2.seconds * (TARGET / n2) ** k})
     return rows
 
 
 def print_growth(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    print("\nGrowth: exponent k in t ~ n^k between the two scales (1.0 = linear); 'net' takes the CLI"
-          " start-up off both times first.")
-    print(f"The last column is an EXTRAPOLATION to {TARGET:,} people from the last pair (net exponent), "
-          "not a measurement.")
-    print("| stage | scales | time k | time k (net) | memory k | extrapolated to 1M |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("\nGrowth: exponent k in t ~ n^k between two scales (1.0 = linear); 'net' takes the CLI start-up"
+          " (lantern profiles) off both first. CPU time is the steadier figure on a shared machine.")
+    print(f"The last column is an EXTRAPOLATION to {TARGET:,} people (wall time at the larger scale x "
+          "(1M/n)^max(net CPU k, 1)), not a measurement.")
+    print("The generator plants at least 2 groups per force, so records per person fall as people grow at small"
+          " scales: 'CPU k (net) by records' is the exponent against the records loaded.")
+    print("| stage | scales | wall k | wall k (net) | CPU k | CPU k (net) | CPU k (net) by records | memory k "
+          "| extrapolated to 1M |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for g in rows:
         print(f"| {g['stage']} | {g['n1']:,} -> {g['n2']:,} | {fmt(g['time'])} | {fmt(g['time_net'])} | "
-              f"{fmt(g['memory'])} | {fmt(g['extrapolated_s'] and g['extrapolated_s'] / 3600, '.1f')} h |")
+              f"{fmt(g['cpu'])} | {fmt(g['cpu_net'])} | {fmt(g['cpu_net_by_records'])} | {fmt(g['memory'])} | "
+              f"{g['extrapolated_s'] / 3600:.1f} h |")
 
 
 def figures(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[Figure]:
@@ -379,7 +457,7 @@ def figures(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[F
         n, c, duck = r["people"], r["counts"], r["duckdb"]
         for s in r["stages"].values():
             fig = Figure(f"national {s.name}, {n:,} people", s.seconds, "s", peak_mib=s.peak,
-                         extra={"process_peak_mib": s.peak_mib, "tree_peak_mib": s.tree_peak_mib,
+                         extra={"cpu_seconds": s.cpu_seconds, "process_peak_mib": s.peak_mib, "tree_peak_mib": s.tree_peak_mib,
                                 "people": n, **s.extra, **(c if s.name == "ingest" else {})})
             if s.name == "ingest":
                 fig.baseline, fig.baseline_value = "DuckDB read_csv/read_json of every export, count(*)", duck.seconds
@@ -401,8 +479,8 @@ def figures(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[F
         out.append(Figure(f"national growth of {g['stage']} time, {g['n1']:,} -> {g['n2']:,} people",
                           g["time"] or 0.0, "exponent",
                           note="log(t2/t1)/log(n2/n1); 1.0 = linear",
-                          extra={"net_of_startup": g["time_net"], "memory_exponent": g["memory"],
-                                 "extrapolated_seconds_at_1M": g["extrapolated_s"]}))
+                          extra={k: g[k] for k in ("time_net", "cpu", "cpu_net", "cpu_net_by_records", "memory",
+                                                   "k_used", "extrapolated_s", "records1", "records2")}))
         out.append(Figure(f"national growth of {g['stage']} peak memory, {g['n1']:,} -> {g['n2']:,} people",
                           g["memory"] or 0.0, "exponent", note="log(m2/m1)/log(n2/n1)"))
     return out
@@ -422,7 +500,9 @@ def main() -> None:
     parser.add_argument("--forces", type=int, default=43)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workspace", type=Path, help="keep the builds here (one folder per scale)")
-    parser.add_argument("--spark", action="store_true", help="also resolve on Spark and compare")
+    parser.add_argument("--db", help="a PostgreSQL server URL: one new database per scale on it")
+    parser.add_argument("--spark", action="store_true",
+                        help="also resolve the largest scale on Spark (local mode) and compare")
     args = parser.parse_args()
     scales = sorted(set(args.people or [2000]))
     if min(scales) < 200:
@@ -436,10 +516,17 @@ def main() -> None:
     root = args.workspace or Path(tempfile.mkdtemp(prefix="lantern-national-"))
     print(f"National run: scales {', '.join(f'{n:,}' for n in scales)} people; workspace {root}")
     try:
-        results = [run_scale(n, forces, args.seed, root / f"people-{n}", args.spark) for n in scales]
+        if args.db and not args.db.startswith(("postgresql", "postgres:")):
+            raise SystemExit("--db takes a PostgreSQL server URL (the default is a SQLite file per scale)")
+        results = []
+        for n in scales:
+            results.append(run_scale(n, forces, args.seed, root / f"people-{n}", args.spark and n == scales[-1],
+                                     args.db))
     finally:
         if args.workspace is None:
             shutil.rmtree(root, ignore_errors=True)
+            for name in CREATED if args.db else ():
+                pg_database(args.db, name, drop=True)
     for r in results:
         print_scale(r)
     rows = growth(results)
@@ -447,7 +534,7 @@ def main() -> None:
     wall = time.perf_counter() - started
     print(f"\nwall time {wall:.0f} s")
     emit("national", figures(results, rows),
-         scale={"people": scales, "forces_requested": args.forces, "forces_generated": forces,
+         scale={"people": scales, "store": "postgresql" if args.db else "sqlite", "forces_requested": args.forces, "forces_generated": forces,
                 "seed": args.seed, "spark": args.spark, "wall_seconds": round(wall, 1),
                 "counts": {r["people"]: r["counts"] for r in results}},
          libraries=("duckdb", "splink", "igraph", "pyspark", "sqlalchemy"))
