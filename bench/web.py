@@ -100,7 +100,7 @@ def build(folder: Path, people: int, forces: int, seed: int) -> dict[str, Any]:
     from lantern.security.policy import Permission
     from lantern.settings import Settings
     from lantern.store import queries
-    from lantern.synth import generate
+    from lantern.synth import generate, profile_of
 
     stages: dict[str, float] = {}
 
@@ -117,8 +117,8 @@ def build(folder: Path, people: int, forces: int, seed: int) -> dict[str, Any]:
         summary = generate(folder / "scenario", forces=forces, people=people, seed=seed)
     with stage("ingest"):
         for entry in summary.files:
-            _, errors = ingest_paths(session, [folder / "scenario" / entry["file"]], entry["profile"],
-                                     quiet=True)
+            _, errors = ingest_paths(session, [folder / "scenario" / entry["file"]],
+                                     profile_of(folder / "scenario", entry), quiet=True)
             if errors:
                 raise SystemExit(f"ingest failed: {errors}")
     with stage("resolve"), session.case_action(Permission.WRITE, "resolve", "COMBINE") as (conn, case, _):

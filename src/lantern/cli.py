@@ -287,15 +287,16 @@ def stage_progress() -> Iterator[Any]:
 @app.command()
 def synth(
     outdir: Annotated[Path, typer.Argument(help="Folder for the scenario (its earlier scenario is replaced).")],
-    forces: Annotated[int, typer.Option(help="Number of police forces (1-6).")] = 3,
+    forces: Annotated[int, typer.Option(help="Number of police forces (1-43).")] = 3,
     people: Annotated[int, typer.Option(help="Population size (200 or more).")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 1,
 ) -> None:
     """Write a synthetic multi-force scenario (exports, profiles manifest, ground truth in truth/)."""
     from lantern.synth import generate
+    from lantern.synth.forces import MAX_FORCES
 
-    if not 1 <= forces <= 6:
-        raise LanternError("--forces must be between 1 and 6")
+    if not 1 <= forces <= MAX_FORCES:
+        raise LanternError(f"--forces must be between 1 and {MAX_FORCES}")
     if people < 200:
         raise LanternError("--people must be at least 200")
     with stage_progress() as report:

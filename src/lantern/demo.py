@@ -54,7 +54,7 @@ def open_demo_workspace(out: Path, settings: Settings) -> Session:
 def run_demo(out: Path, settings: Settings, briefing: bool = True) -> None:
     from lantern.cli import ingest_paths, stage_progress
     from lantern.commands.network import print_groups
-    from lantern.synth import generate
+    from lantern.synth import generate, profile_of
 
     started = time.perf_counter()
     session = open_demo_workspace(out, settings)
@@ -67,7 +67,8 @@ def run_demo(out: Path, settings: Settings, briefing: bool = True) -> None:
     rows = quarantined_rows = already = 0
     failures: list[str] = []
     for entry in summary.files:
-        results, errors = ingest_paths(session, [scenario / entry["file"]], entry["profile"], quiet=True)
+        results, errors = ingest_paths(session, [scenario / entry["file"]], profile_of(scenario, entry),
+                                       quiet=True)
         rows += sum(r.rows_loaded for r in results)
         quarantined_rows += sum(r.rows_quarantined for r in results)
         already += sum(r.duplicate for r in results)

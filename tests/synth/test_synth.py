@@ -23,7 +23,9 @@ from lantern.ingest.profile import load_profile
 from lantern.ingest.readers import open_table
 from lantern.model.types import PROPERTY_TYPES, CleanOptions
 from lantern.store import Workspace, tables
-from lantern.synth import NoiseRates, generate, manifest
+from lantern.synth import NoiseRates, generate, manifest, profile_of
+from lantern.synth.forces import MAX_FORCES, force_code
+from lantern.synth.ids import postcode
 from lantern.synth.layouts import all_layouts, profiles_dir
 
 SEED = 7
@@ -250,3 +252,45 @@ def test_manifest_json_round_trip(scenario: Path) -> None:
     data = json.loads((scenario / "manifest.json").read_text(encoding="utf-8"))
     assert data == manifest(scenario)
     assert (scenario / "truth" / "README.md").read_text(encoding="utf-8").count("|") > 50
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All 43 forces (England and Wales's territorial forces) at a small population."""
+    out = tmp_path_factory.mktemp("national")
+    generate(out, forces=MAX_FORCES, people=PEOPLE, seed=SEED)
+    return out
+
+
+def test_forty_three_forces_each_export_in_their_own_files(national: Path) -> None:
+    entries = manifest(national)
+    forces = {e["force"] for e in entries if e["force"] != "national"}
+    assert len(forces) == MAX_FORCES == 43
+    assert {e["file"].split("/")[0] for e in entries} >= {"force-a", "force-z", "force-aa", "force-aq"}
+    assert len({e["profile"] for e in entries}) == len(entries)  # every file its own profile name
+
+
+def test_forces_past_the_sixth_carry_their_profiles_beside_the_scenario(national: Path,
+                                                                        tmp_path: Path) -> None:
+    entries = manifest(national)
+    shipped = [e for e in entries if "profile_path" not in e]
+    written = [e for e in entries if "profile_path" in e]
+    assert {e["file"].split("/")[0] for e in written} == {f"force-{force_code(i)}" for i in range(6, 43)}
+    assert all(load_profile(e["profile"]).name == e["profile"] for e in shipped)
+    # The written profiles read their files as the shipped ones do: every row read.
+    workspace = Workspace(str(tmp_path / "w.db"))
+    workspace.init()
+    for entry in [e for e in written if e["file"].startswith(("force-g/", "force-aq/"))]:
+        profile = load_profile(profile_of(national, entry))
+        assert profile.name == entry["profile"]
+        result = ingest_file(workspace, national / entry["file"], profile, user="test")
+        assert result.rows_read == entry["rows"], entry
+        assert result.rows_quarantined <= max(3, entry["rows"] // 20), entry  # the planted corruption only
+
+
+def test_forces_sharing_a_postcode_letter_never_share_a_postcode() -> None:
+    """Force 17 and force 43 both use area QQ: their districts differ."""
+    seventeenth = {postcode(16, district, serial) for district in range(1, 31) for serial in range(50)}
+    forty_third = {postcode(42, district, serial) for district in range(1, 31) for serial in range(50)}
+    assert not seventeenth & forty_third
+    assert next(iter(forty_third)).startswith("QQ")

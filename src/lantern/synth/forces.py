@@ -41,7 +41,7 @@ class Force:
 
     @property
     def letter(self) -> str:
-        return "ABCDEF"[self.index]
+        return force_code(self.index).upper()
 
 
 _DEFS = (
@@ -58,11 +58,32 @@ _DEFS = (
     ("storm", ",", "cp1252", "%d.%m.%Y", "%d.%m.%Y %H:%M", "ic", False,
      Practice(0.40, 0.35, 0.60, 0.25), 0.5),
 )
-MAX_FORCES = len(_DEFS)
+SHIPPED_FORCES = len(_DEFS)  # their profiles ship in profiles/synth/; others are written beside the scenario
+MAX_FORCES = len(FORCE_NAMES)  # 43: the territorial forces of England and Wales
 
-FORCES: tuple[Force, ...] = tuple(
-    Force(i, FORCE_NAMES[i], f"force-{'abcdef'[i]}", *d) for i, d in enumerate(_DEFS)
-)
+
+def force_code(index: int) -> str:
+    """'a'..'z', then 'aa', 'ab', ...: the force's part of its folder, profile and ids."""
+    code = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        code = "abcdefghijklmnopqrstuvwxyz"[rest] + code
+    return code
+
+
+def _force(i: int) -> Force:
+    """Forces beyond the first six share their record systems (a family, delimiter, encoding,
+    date formats and recording practice) with one of them, as real forces share vendors; each
+    has its own name, towns, namespace and size."""
+    family, delimiter, encoding, dob, dt, ethnicity, jsonl, practice, weight = _DEFS[i % SHIPPED_FORCES]
+    if i >= SHIPPED_FORCES:
+        weight = round(0.3 + 0.1 * ((i * 7) % 8), 2)
+    return Force(i, FORCE_NAMES[i], f"force-{force_code(i)}", family, delimiter, encoding, dob, dt,
+                 ethnicity, jsonl, practice, weight)
+
+
+FORCES: tuple[Force, ...] = tuple(_force(i) for i in range(MAX_FORCES))
 
 
 def forces(n: int) -> tuple[Force, ...]:

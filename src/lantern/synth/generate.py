@@ -12,6 +12,7 @@ from typing import Any
 
 from lantern.synth.comms import Comms
 from lantern.synth.context import Context, Progress
+from lantern.synth.forces import FORCES, SHIPPED_FORCES
 from lantern.synth.forces import forces as force_list
 from lantern.synth.layouts import FORCE_KINDS
 from lantern.synth.passes import decoy_pass, group_pass, people_pass, traffic_pass, truth_pass
@@ -21,6 +22,7 @@ from lantern.synth.readme import write_readme
 from lantern.synth.truth import Truth
 
 MANIFEST = "manifest.json"
+PROFILES = "profiles"  # the mapping profiles of forces whose profiles do not ship with Lantern
 # National files load after the forces' files: cell lists before the CDRs that cite them.
 _NATIONAL_ORDER = ("synth-cells-qnet", "synth-cells-vireo", "synth-cdr-qnet", "synth-cdr-vireo",
                    "synth-anpr", "synth-device-contacts", "synth-device-calls",
@@ -77,9 +79,14 @@ def generate(outdir: Path, *, forces: int = 3, people: int = 5000, seed: int = 1
         truth.close()
     by_profile = {w.layout.profile: w for w in [*ctx.writers.values(), *ctx.national.values()]}
     order = [f"synth-{f.slug}-{k}" for f in chosen for k in FORCE_KINDS] + list(_NATIONAL_ORDER)
+    # A small force can have nothing of a kind to export: no file then (an empty one is refused).
+    for p in [p for p in order if not by_profile[p].rows]:
+        (outdir / by_profile[p].layout.file).unlink(missing_ok=True)
+        order.remove(p)
     files = [{"file": by_profile[p].layout.file, "profile": p,
               "force": by_profile[p].layout.force, "kind": by_profile[p].layout.kind,
               "rows": by_profile[p].rows} for p in order]
+    _write_unshipped_profiles(outdir, chosen, by_profile, files)
     (outdir / MANIFEST).write_text(json.dumps(files, indent=2) + "\n", encoding="utf-8")
     summary = ScenarioSummary(
         outdir=outdir, forces=forces, people=people, seed=seed, files=files,
@@ -90,12 +97,34 @@ def generate(outdir: Path, *, forces: int = 3, people: int = 5000, seed: int = 1
     return summary
 
 
+def _write_unshipped_profiles(outdir: Path, chosen: tuple[Any, ...], by_profile: dict[str, Any],
+                              files: list[dict[str, Any]]) -> None:
+    """Forces past the sixth have no shipped profile: theirs are written into ``profiles/`` beside
+    the exports, and their manifest entries say where (``profile_path``, relative)."""
+    unshipped = {f.slug for f in chosen if f.index >= SHIPPED_FORCES}
+    if not unshipped:
+        return
+    (outdir / PROFILES).mkdir(exist_ok=True)
+    for entry in files:
+        if entry["file"].split("/", 1)[0] in unshipped:
+            relative = f"{PROFILES}/{entry['profile']}.yaml"
+            (outdir / relative).write_text(by_profile[entry["profile"]].layout.render_profile(),
+                                           encoding="utf-8")
+            entry["profile_path"] = relative
+
+
 def _clear(outdir: Path, chosen: tuple[Any, ...]) -> None:
     """Remove what an earlier run wrote here (only our own folders), so files never mix."""
     outdir.mkdir(parents=True, exist_ok=True)
-    for name in ["truth", "comms", "anpr", "devices", *(f"force-{c}" for c in "abcdef")]:
+    for name in ["truth", "comms", "anpr", "devices", PROFILES, *(f.slug for f in FORCES)]:
         if (outdir / name).is_dir():
             shutil.rmtree(outdir / name)
+
+
+def profile_of(outdir: Path, entry: dict[str, Any]) -> str:
+    """What to give ``load_profile`` for a manifest entry: the profile written beside the scenario
+    if there is one, else the name of the shipped profile."""
+    return str(Path(outdir) / entry["profile_path"]) if "profile_path" in entry else str(entry["profile"])
 
 
 def manifest(outdir: Path) -> list[dict[str, Any]]:

@@ -75,11 +75,13 @@ _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # inward codes never use C, I, K, M, O
 
 
 def postcode(force: int, district: int, serial: int) -> str:
-    """'QA1 2BD': area Q + a force letter, a district, and an inward code from the serial."""
+    """'QA1 2BD': area Q + a force letter, a district, and an inward code from the serial. The
+    27th force on take the letters again with districts from 41 (a force has 30 at most)."""
     letters = len(_INWARD_LETTERS)
     sector, rest = divmod(serial, letters * letters)
     first, second = divmod(rest, letters)
+    lap, letter = divmod(force, 26)
     return (
-        f"Q{'ABCDEF'[force]}{district} {sector % 10}"
+        f"Q{'ABCDEFGHIJKLMNOPQRSTUVWXYZ'[letter]}{district + 40 * lap} {sector % 10}"
         f"{_INWARD_LETTERS[first]}{_INWARD_LETTERS[second]}"
     )

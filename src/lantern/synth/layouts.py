@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from lantern.synth.forces import FORCES, Force
+from lantern.synth.forces import FORCES, SHIPPED_FORCES, Force
 
 PREMISES_LABELS = {
     "home": "Home", "flat": "Flat", "takeaway": "Takeaway", "hotel": "Hotel", "shop": "Shop",
@@ -456,7 +456,8 @@ def national_layouts() -> dict[str, Layout]:
 
 
 def all_layouts() -> list[Layout]:
-    out = [layout for force in FORCES for layout in force_layouts(force).values()]
+    """Every layout whose profile ships with Lantern (the first six forces' and the national)."""
+    out = [layout for force in FORCES[:SHIPPED_FORCES] for layout in force_layouts(force).values()]
     return out + list(national_layouts().values())
 
 

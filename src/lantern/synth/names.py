@@ -177,19 +177,40 @@ STREET_NAMES = (
     "Solo", "Dex", "Mack", "Juice", "Skinny", "Bruv", "Ghost", "Biggie", "Shorty", "Prince",
 )
 
-# Fictional forces and their towns; force i uses postcode area "Q" + "ABCDEF"[i].
-FORCE_NAMES = (
-    "Aldmoor Police", "Brackwater Constabulary", "Calderby Police",
-    "Dunmere Constabulary", "Eastling Police", "Fenwick Constabulary",
+# Fictional forces and their towns, as many as England and Wales have territorial forces (43).
+# Force i uses postcode area "Q" + a letter (lantern.synth.ids.postcode). The first six are
+# the scenario's own; the rest are built from invented roots (checked against no real place).
+_FIRST_FORCES = (
+    ("Aldmoor Police", ("Eastbury", "Westmoor", "Ashby Cross")),
+    ("Brackwater Constabulary", ("Brackwater", "Holmford", "Sallowby")),
+    ("Calderby Police", ("Calderby", "Mirestone", "Oakhurst")),
+    ("Dunmere Constabulary", ("Dunmere", "Kettleford", "Wrayton Vale")),
+    ("Eastling Police", ("Eastling", "Fairholm", "Greywick")),
+    ("Fenwick Constabulary", ("Fenwick", "Lindle Mill", "Marbeck")),
 )
-TOWNS = (
-    ("Eastbury", "Westmoor", "Ashby Cross"),
-    ("Brackwater", "Holmford", "Sallowby"),
-    ("Calderby", "Mirestone", "Oakhurst"),
-    ("Dunmere", "Kettleford", "Wrayton Vale"),
-    ("Eastling", "Fairholm", "Greywick"),
-    ("Fenwick", "Lindle Mill", "Marbeck"),
+_ROOTS = (
+    "Garrow", "Hexel", "Ilver", "Jessen", "Kelver", "Lorrow", "Marrel", "Nettle", "Orrin",
+    "Peller", "Quillen", "Racken", "Tarnel", "Ulver", "Vexel", "Wendle", "Yarrel", "Brindle",
+    "Corran", "Dorrow", "Emberly", "Fallen", "Gorsel", "Harth", "Ivel", "Jorran", "Kindle",
+    "Lathen", "Mallow", "Norrel", "Ossel", "Pikeren", "Quarrel", "Rillen", "Sedgel", "Tallow",
+    "Umber",
 )
+_ENDS = ("moor", "dale", "wick", "by", "ford", "mere", "holm", "stead")
+
+
+def _more_forces() -> list[tuple[str, tuple[str, str, str]]]:
+    out = []
+    for k, root in enumerate(_ROOTS):
+        seat, second, third = (_ENDS[(k + n) % len(_ENDS)] for n in (0, 3, 5))
+        kind = "Police" if k % 2 else "Constabulary"
+        out.append((f"{root}{seat} {kind}", (f"{root}{seat}", f"Upper {root}{second}",
+                                             f"{root}{third} Green")))
+    return out
+
+
+_ALL_FORCES = (*_FIRST_FORCES, *_more_forces())
+FORCE_NAMES = tuple(name for name, _ in _ALL_FORCES)
+TOWNS = tuple(towns for _, towns in _ALL_FORCES)
 STREET_WORDS = (
     "Larch", "Orchard", "Mill", "Station", "Church", "Victoria", "Albert", "Brook", "Cedar",
     "Elm", "Hawthorn", "Heather", "Kestrel", "Lark", "Linden", "Maple", "Moss", "Oak", "Rowan",

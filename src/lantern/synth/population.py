@@ -112,7 +112,7 @@ class Population:
         self.eth = array("b")
         self.hh = array("i")
         self.role = array("b")
-        self.mask = array("b")  # forces holding a nominal record for the person (bits)
+        self.mask = array("q")  # forces holding a nominal record for the person (bits; 43 forces)
         self.mobile = array("i")  # background people's number index, -1 if none
         # household columns
         self.hh_street = array("i")
@@ -256,11 +256,13 @@ class Population:
     def _plant_groups(self, people: int) -> None:
         rng, shape = self.rng, self.shape
         men, women, self._kids = self._candidates()
-        n_groups = max(2 * len(self.forces), round(people / shape.people_per_group))
+        # Two groups a force where the population allows (a few forces); across 43 forces at a
+        # small population, one a force's worth of people is as many as there are men to form them.
+        n_groups = max(min(2 * len(self.forces), people // 100), round(people / shape.people_per_group))
         sizes = list(range(shape.min_group, shape.max_group + 1))
         size_weights = [1.0 / (1 + abs(s - 6)) for s in sizes]
         weights = [f.weight for f in self.forces]
-        for g in range(n_groups):
+        for _ in range(n_groups):
             force = rng.choices(range(len(self.forces)), weights)[0]
             second = None
             if len(self.forces) > 1 and rng.random() < shape.cross_force_group:
@@ -280,7 +282,11 @@ class Population:
                 pid = pool.pop()
                 members.append((pid, role))
                 self.role[pid] = ROLE_OFFENDER
-            group = Group(f"G{g + 1:04d}", force, second, members)
+            if len(members) < shape.min_group:  # the force ran out of men: no group here
+                for pid, _ in members:
+                    self.role[pid] = ROLE_BACKGROUND
+                continue
+            group = Group(f"G{len(self.groups) + 1:04d}", force, second, members)
             for force_index in sorted({f for f in (force, second) if f is not None}):
                 group.premises += rng.sample(self.force_premises[force_index],
                                              min(3 if force_index == force else 2,
