@@ -34,8 +34,8 @@ Run: .venv/bin/python bench/national.py --people 2000 --people 8000 [--forces 43
   time at 1,000,000 people is extrapolated from the last pair with k = max(net CPU k, 1) (an
   extrapolation, not a measurement).
 
-The generator has 6 force layouts (``lantern.synth.forces.MAX_FORCES``): a larger --forces is
-generated as 6 forces and said so. Figures only; nothing is asserted. Results on stdout and in
+The generator writes up to 43 forces (``lantern.synth.forces.MAX_FORCES``, England and Wales's
+territorial forces); forces past the sixth carry their profiles beside the scenario. Figures only; nothing is asserted. Results on stdout and in
 bench/out/national.json (or under $LANTERN_BENCH_OUT).
 """
 
@@ -191,14 +191,15 @@ def ingest_worker(db: str, scenario: str, key_dir: str = "", data_dir: str = "")
     from lantern.cli import ingest_paths
     from lantern.security.session import Session
     from lantern.settings import Settings
-    from lantern.synth import manifest
+    from lantern.synth import manifest, profile_of
 
     session = Session.open(Settings(db=db, user=USER, case=CASE, key_dir=key_dir or None,
                                     data_dir=data_dir or None))
     loaded = quarantined = 0
     refused: list[str] = []  # e.g. an export with a header and no rows (small scales): refused whole
     for entry in manifest(Path(scenario)):
-        results, errors = ingest_paths(session, [Path(scenario) / entry["file"]], entry["profile"], quiet=True)
+        results, errors = ingest_paths(session, [Path(scenario) / entry["file"]], profile_of(Path(scenario), entry),
+                                       quiet=True)
         refused += errors
         loaded += sum(r.rows_loaded for r in results)
         quarantined += sum(r.rows_quarantined for r in results)
@@ -212,6 +213,7 @@ def duckdb_worker(scenario: str) -> None:
     import duckdb
 
     from lantern.ingest.profile import load_profile
+    from lantern.synth import profile_of
 
     con, rows = duckdb.connect(), 0
     for entry in json.loads((Path(scenario) / "manifest.json").read_text()):
@@ -219,7 +221,7 @@ def duckdb_worker(scenario: str) -> None:
         if path.endswith(".jsonl"):
             found = con.execute("SELECT count(*) FROM read_json(?, format='newline_delimited')", [path]).fetchone()
         else:
-            delimiter = load_profile(entry["profile"]).delimiter
+            delimiter = load_profile(profile_of(Path(scenario), entry)).delimiter
             found = con.execute("SELECT count(*) FROM read_csv(?, delim=?, header=true, quote='\"', "
                                 "strict_mode=false, null_padding=true, ignore_errors=true, all_varchar=true)",
                                 [path, "," if delimiter == "auto" else delimiter]).fetchone()
@@ -508,10 +510,8 @@ def main() -> None:
     if min(scales) < 200:
         raise SystemExit("--people must be at least 200")
     forces = args.forces
-    if forces > MAX_FORCES:
-        print(f"NOTE: the generator has {MAX_FORCES} force layouts; --forces {forces} is generated as "
-              f"{MAX_FORCES} forces (the people are spread over {MAX_FORCES} forces, not {forces}).")
-        forces = MAX_FORCES
+    if not 1 <= forces <= MAX_FORCES:
+        raise SystemExit(f"--forces must be between 1 and {MAX_FORCES}")
     started = time.perf_counter()
     root = args.workspace or Path(tempfile.mkdtemp(prefix="lantern-national-"))
     print(f"National run: scales {', '.join(f'{n:,}' for n in scales)} people; workspace {root}")

@@ -8,7 +8,6 @@ pseudonyms; suspects by their entity ids.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
@@ -47,13 +46,9 @@ class Scrub:
 
     def __init__(self, pseudonymiser: Pseudonymiser) -> None:
         self.pseudonymiser = pseudonymiser
-        pattern = pseudonymiser.pattern
-        self.pattern = re.compile(rf"(?<!\w)(?:{pattern.pattern})(?!\w)", re.IGNORECASE) if pattern else None
 
     def __call__(self, text: str) -> str:
-        if self.pattern is None:
-            return text
-        return self.pattern.sub(lambda m: self.pseudonymiser.token("redacted", m.group(0)), text)
+        return self.pseudonymiser.scrub(text, whole_words=True) or text
 
 
 def finding_text(f: Finding, pseudonymiser: Pseudonymiser, scrub: Scrub) -> str:

@@ -11,7 +11,6 @@ to embed, so the pack carries no file beside it and opens offline.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -80,11 +79,9 @@ class Privacy:
 
     def scrub(self, text: str) -> str:
         """Victims' identifiers in free text, replaced in whole words only (as `lantern review`)."""
-        p = self.pseudonymiser
-        if p is None or p.pattern is None or not text:
+        if self.pseudonymiser is None or not text:
             return text
-        whole = re.compile(rf"(?<!\w)(?:{p.pattern.pattern})(?!\w)", re.IGNORECASE)
-        return whole.sub(lambda m: p.token("redacted", m.group(0)), text)
+        return self.pseudonymiser.scrub(text, whole_words=True) or text
 
     def token(self, kind: str, entity: str) -> str:
         return entity if self.pseudonymiser is None else self.pseudonymiser.token(kind, entity)
