@@ -9,8 +9,11 @@ Run: .venv/bin/python bench/national.py --people 2000 --people 8000 [--forces 43
 * Stages, each in its own process so that its peak memory is its own (``os.wait4`` on the child
   gives its ru_maxrss; a sampler also sums the resident memory of the child's whole process
   tree every 0.5 s, which is what counts for Spark's JVM): ``lantern synth`` (generate),
-  ingest, ``lantern resolve``, ``lantern network``, ``lantern extract``, ``lantern risk
-  --csv``, ``lantern review --csv``, ``lantern report`` (the briefing pack).
+  ingest, calls (``lantern calls load`` of a bulk provider CDR of --calls-per-person rows a
+  person, 50 by default: 50M calls at 1M people, written by bench/comms.py's generator before
+  the stage and not tied to the scenario's people), ``lantern resolve``, ``lantern network``,
+  ``lantern extract``, ``lantern risk --csv``, ``lantern review --csv``, ``lantern report``
+  (the briefing pack).
 * Ingest runs every export of the manifest, in order, through its shipped profile with the
   CLI's own ``ingest_paths`` in one process (``python bench/national.py _ingest``): the
   ``lantern ingest`` command takes one profile per call, and 50 calls would add 50 start-ups
@@ -19,7 +22,8 @@ Run: .venv/bin/python bench/national.py --people 2000 --people 8000 [--forces 43
   supervisor, analyst, mapped to this OS account); every stage acts as that user in the
   ``default`` case, authenticated and audited like any analyst's command.
 * Baselines, in the same run: ingest against DuckDB reading the same raw files (``read_csv`` /
-  ``read_json`` of every export, counting rows) in its own process; ``lantern profiles`` (no
+  ``read_json`` of every export, counting rows) in its own process; calls against DuckDB
+  reading the same CDR; ``lantern profiles`` (no
   data: the CLI's start-up, which every stage's time includes). Other stages have none.
 * --db: a PostgreSQL server instead of SQLite files. Each scale gets a new database on that
   server (``lantern_national_<people>_<pid>``, created through the URL's database; keys and
@@ -62,7 +66,8 @@ HERE = Path(__file__).resolve()
 LANTERN = str(Path(sys.executable).with_name("lantern"))
 USER, CASE = "bench-lead", "default"
 TARGET = 1_000_000
-STAGES = ("generate", "ingest", "resolve", "network", "extract", "risk", "review", "report")
+STAGES = ("generate", "ingest", "calls", "resolve", "network", "extract", "risk", "review", "report")
+CALLS_PER_PERSON = 50  # the issue's national scale: 1M people, about 50M calls
 
 
 # ---------------------------------------------------------------- one stage, measured
@@ -229,6 +234,25 @@ def duckdb_worker(scenario: str) -> None:
     print(json.dumps({"rows": rows}))
 
 
+def cdr_worker(path: str, rows: str, people: str, seed: str) -> None:
+    """The national provider CDR: bench/comms.py's generator (a skewed contact pattern around
+    targets), about one number a person, a target per hundred people."""
+    from comms import generate as write_cdr  # bench/comms.py
+
+    n = int(people)
+    write_cdr(Path(path), int(rows), numbers=n, targets=max(100, n // 100), seed=int(seed))
+    print(json.dumps({"rows": int(rows), "bytes": Path(path).stat().st_size}))
+
+
+def duckdb_cdr_worker(path: str) -> None:
+    """Baseline for the calls stage: DuckDB reading the same CDR file, count(*)."""
+    import duckdb
+
+    found = duckdb.connect().execute("SELECT count(*) FROM read_csv(?, header=true, all_varchar=true)",
+                                     [path]).fetchone()
+    print(json.dumps({"rows": int(found[0]) if found else 0}))
+
+
 # ---------------------------------------------------------------- counts and parity
 
 
@@ -312,7 +336,7 @@ def same_partition(a: dict[int, str], b: dict[int, str]) -> bool:
 
 
 def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
-              server: str | None = None) -> dict[str, Any]:
+              server: str | None = None, calls_per_person: int = CALLS_PER_PERSON) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
         raise SystemExit(f"{folder} is not empty: give an empty or new --workspace")
@@ -338,6 +362,16 @@ def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
     done["ingest"].extra = json.loads(Path(done["ingest"].log).read_text().strip().splitlines()[-1])
     for refused in done["ingest"].extra["files_refused"]:
         print(f"    NOTE ingest refused: {refused}")
+    # The bulk provider CDR (`lantern calls load`): written first (untimed: the bench's own data),
+    # then loaded; DuckDB reading the same file is its baseline.
+    cdr = folder / "national-cdr.csv"
+    subprocess.run([*py, "_cdr", str(cdr), str(calls_per_person * people), str(people), str(seed)],
+                   check=True, capture_output=True)
+    done["calls"] = measure("calls", lantern(where, "calls", "load", str(cdr), "--layout", "qnet"),
+                            logs / "calls.log")
+    done["calls"].extra = {"cdr_rows": calls_per_person * people, "cdr_bytes": cdr.stat().st_size,
+                           "calls_per_person": calls_per_person}
+    duck_calls = measure("(duckdb calls)", [*py, "_duckdb_cdr", str(cdr)], logs / "duckdb-calls.log")
     copy = folder / "spark"
     spark_at = Where(f"sqlite:///{copy / 'lantern.db'}")
     if spark:  # the post-ingest workspace, for the Spark engine (WAL checkpointed: no writer is open)
@@ -359,7 +393,9 @@ def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
     done["report"] = measure("report", lantern(where, "report", "-o", str(folder / "briefing"),
                                                "--recipient", "national bench"), logs / "report.log")
     startup = measure("(start-up)", [LANTERN, "profiles"], logs / "startup.log")
-    result: dict[str, Any] = {"people": people, "stages": done, "duckdb": duck, "startup": startup,
+    cdr.unlink()  # gigabytes at national scale; the workspace holds what was loaded
+    result: dict[str, Any] = {"people": people, "stages": done, "duckdb": duck, "duckdb_calls": duck_calls,
+                              "startup": startup,
                               "counts": counts(sqlalchemy_url(db), scenario), "databases": databases}
     if spark:
         spark_db = sqlalchemy_url(spark_at.db)
@@ -399,6 +435,10 @@ def print_scale(r: dict[str, Any]) -> None:
     for s in r["stages"].values():
         base = (f"DuckDB read_csv {duck.seconds:.1f} s, {duck.peak:.0f} MiB (x{s.seconds / duck.seconds:.0f})"
                 if s.name == "ingest" else "")
+        if s.name == "calls":
+            d = r["duckdb_calls"]
+            base = (f"{s.extra['cdr_rows']:,} rows; DuckDB read_csv {d.seconds:.1f} s, {d.peak:.0f} MiB "
+                    f"(x{s.seconds / d.seconds:.0f})")
         print(f"| {s.name} | {s.seconds:.1f} | {s.cpu_seconds:.1f} | {s.peak_mib:.0f} | {s.tree_peak_mib:.0f} "
               f"| {base} |")
     if "spark" in r:
@@ -465,6 +505,11 @@ def figures(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[F
                 fig.baseline, fig.baseline_value = "DuckDB read_csv/read_json of every export, count(*)", duck.seconds
                 fig.baseline_peak_mib = duck.peak
                 fig.extra["duckdb_rows"] = duck.extra.get("rows")
+            if s.name == "calls":
+                fig.measure = (f"national calls: `lantern calls load` of {s.extra['cdr_rows']:,} CDR rows "
+                               f"({s.extra['calls_per_person']} a person), {n:,} people")
+                fig.baseline, fig.baseline_value = "DuckDB read_csv of the same CDR, count(*)", r["duckdb_calls"].seconds
+                fig.baseline_peak_mib = r["duckdb_calls"].peak
             out.append(fig)
         if "spark" in r:
             s = r["spark"]
@@ -492,8 +537,10 @@ def figures(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[F
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("_ingest", "_duckdb"):
-        (ingest_worker if sys.argv[1] == "_ingest" else duckdb_worker)(*sys.argv[2:])
+    workers = {"_ingest": ingest_worker, "_duckdb": duckdb_worker, "_cdr": cdr_worker,
+               "_duckdb_cdr": duckdb_cdr_worker}
+    if len(sys.argv) > 1 and sys.argv[1] in workers:
+        workers[sys.argv[1]](*sys.argv[2:])
         return
     from lantern.synth.forces import MAX_FORCES
 
@@ -505,6 +552,9 @@ def main() -> None:
     parser.add_argument("--db", help="a PostgreSQL server URL: one new database per scale on it")
     parser.add_argument("--spark", action="store_true",
                         help="also resolve the largest scale on Spark (local mode) and compare")
+    parser.add_argument("--calls-per-person", type=int, default=CALLS_PER_PERSON,
+                        help=f"rows of the bulk provider CDR per person (default {CALLS_PER_PERSON}: "
+                             "50M calls at 1M people)")
     args = parser.parse_args()
     scales = sorted(set(args.people or [2000]))
     if min(scales) < 200:
@@ -521,7 +571,7 @@ def main() -> None:
         results = []
         for n in scales:
             results.append(run_scale(n, forces, args.seed, root / f"people-{n}", args.spark and n == scales[-1],
-                                     args.db))
+                                     args.db, args.calls_per_person))
     finally:
         if args.workspace is None:
             shutil.rmtree(root, ignore_errors=True)
@@ -534,7 +584,8 @@ def main() -> None:
     wall = time.perf_counter() - started
     print(f"\nwall time {wall:.0f} s")
     emit("national", figures(results, rows),
-         scale={"people": scales, "store": "postgresql" if args.db else "sqlite", "forces_requested": args.forces, "forces_generated": forces,
+         scale={"people": scales, "store": "postgresql" if args.db else "sqlite", "forces": forces,
+                "calls_per_person": args.calls_per_person,
                 "seed": args.seed, "spark": args.spark, "wall_seconds": round(wall, 1),
                 "counts": {r["people"]: r["counts"] for r in results}},
          libraries=("duckdb", "splink", "igraph", "pyspark", "sqlalchemy"))
