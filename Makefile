@@ -35,9 +35,10 @@ bench: $(STAMP)
 bench-web: $(STAMP)
 	$(BIN)/python bench/web.py $(BENCH_WEB_ARGS)
 
-# Seeded SIGKILLs during ingest, resolve, judge and network, with every invariant checked.
+# Seeded SIGKILLs during ingest, resolve, judge, network, backup and audit writes, with every
+# invariant checked: make crash [STORE=postgres] [PG_URL=...] [RUNS=40] [SEED=1]
 crash: $(STAMP)
-	$(BIN)/python tools/crash_harness.py --runs $(or $(RUNS),40) --seed $(or $(SEED),1)
+	$(BIN)/python tools/crash_harness.py --runs $(or $(RUNS),40) --seed $(or $(SEED),1) --store $(or $(STORE),sqlite) $(if $(PG_URL),--pg-url $(PG_URL))
 
 # Property-based fuzzing of every cleaner and parser with many more examples than `make test`
 # (docs/fuzzing.md); FUZZ_PROFILE=ci runs the quick derandomised set.

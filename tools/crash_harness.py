@@ -20,9 +20,9 @@ After each kill:
 * every source the log says was collected is there and complete, every source in the store
   is complete and has its COLLECT event, and every resolution run, judgement and network run
   has its event;
-* backup: a backup file exists only complete (restoring it succeeds and the restored log
-  verifies); a partial archive left in the hidden staging folder is refused by ``lantern
-  restore`` unless it is in fact complete, and never leaves anything in the target;
+* backup (checked after the re-run): a partial archive the killed backup left in its hidden
+  staging folder is refused by ``lantern restore`` (unless the kill came after it was whole:
+  then it restores and verifies), and a refused restore leaves nothing in the target;
 * re-running the killed command completes the job (an ingest reports "already loaded" or loads
   the file; a backup is written, restores into an empty workspace and verifies, and the same
   archive cut short at a random byte is refused with a clear error), and the checks hold again.
@@ -66,6 +66,7 @@ from lantern.security.keys import Keys
 from lantern.store import Workspace, tables
 
 USER = "lead"
+AUDITOR = "aud"  # the audit stage's `audit checkpoint` needs audit.read, which the lead lacks
 DB = "lantern.db"
 COMMAND_TIMEOUT_S = 600  # a re-run that takes longer than this counts as not completing
 DEFAULT_PG = os.environ.get("LANTERN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -246,8 +247,11 @@ def burst_args(place: Place, rounds: int) -> list[str]:
             "--burst-folder", str(place.folder), "--", *place.args()]
 
 
+EXTRA_ENV: dict[str, str] = {}  # CRASH_AUDITOR_TOKEN, once the audit stage's base has its auditor
+
+
 def run_argv(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
+    env = {**os.environ, "COLUMNS": "200", **EXTRA_ENV}
     return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=COMMAND_TIMEOUT_S, check=False)
 
 
@@ -264,7 +268,7 @@ def must(place: Place, *args: str) -> str:
 
 def kill_after(argv: list[str], delay: float) -> float | None:
     """Start the command, SIGKILL it after ``delay`` seconds; its duration if it finished first."""
-    env = {**os.environ, "COLUMNS": "200"}
+    env = {**os.environ, "COLUMNS": "200", **EXTRA_ENV}
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
@@ -278,15 +282,44 @@ def kill_after(argv: list[str], delay: float) -> float | None:
 
 def burst(rounds: int, folder: Path, options: list[str]) -> None:
     """Audited commands back to back in this process (no start-up between them): each appends an
-    event; ``audit checkpoint`` and the export (a DISCLOSE) also sign a checkpoint into the
-    database and the witness file."""
+    event; ``audit checkpoint`` (by the auditor, token in CRASH_AUDITOR_TOKEN) and the export (a
+    DISCLOSE) also sign a checkpoint into the database and the witness file."""
     from lantern.cli import app
 
+    auditor = os.environ.get("CRASH_AUDITOR_TOKEN", "")
     for n in range(rounds):
-        for args in (["status"], ["search", "Smith"], ["audit", "checkpoint"],
-                     ["export", "-f", "jsonl", "-o", str(folder / f"export-{n}.jsonl"),
-                      "--recipient", "crash harness"]):
-            app([*options, "--user", USER, *args], prog_name="lantern", standalone_mode=False)
+        for user, args in ((USER, ["status"]), (USER, ["search", "Smith"]),
+                           (AUDITOR, ["audit", "checkpoint"]),
+                           (USER, ["export", "-f", "jsonl", "-o", str(folder / f"export-{n}.jsonl"),
+                                   "--recipient", "crash harness"])):
+            if user == AUDITOR:
+                os.environ["LANTERN_TOKEN"] = auditor
+            else:
+                os.environ.pop("LANTERN_TOKEN", None)
+            status = app([*options, "--user", user, *args], prog_name="lantern", standalone_mode=False)
+            if status not in (None, 0):
+                raise SystemExit(f"burst: lantern {' '.join(args)} failed (exit {status})")
+
+
+PINNED = """import importlib, os, signal, sys
+module, name = sys.argv[1].split(":")
+owner = importlib.import_module(module)
+original = getattr(owner, name)
+def killed(*args, **kwargs):
+    original(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+setattr(owner, name, killed)
+from lantern.cli import app
+app(sys.argv[2:], prog_name="lantern")
+"""
+
+
+def kill_right_after(place: Place, point: str, *args: str) -> int:
+    """Run ``lantern *args`` in a process that SIGKILLs itself the moment ``module:function``
+    returns: a pinned crash point instead of a random one. Returns the exit status (-9 when the
+    point was reached)."""
+    argv = [sys.executable, "-c", PINNED, point, *place.args(), "--user", USER, *args]
+    return run_argv(argv).returncode
 
 
 # ---- the stages -------------------------------------------------------------------------------
@@ -336,7 +369,8 @@ ALL_STAGES = ("ingest", "resolve", "judge", "network", "backup", "audit")
 
 
 def prepare(store: Store, work: Path, bulk_rows: int, only: list[str] | None = None) -> list[Stage]:
-    """Build the starting workspaces once, timing each stage as it is built."""
+    """Build the starting workspaces once (only those the chosen stages need), timing each stage."""
+    wanted = [name for name in ALL_STAGES if only is None or name in only]
     empty = store.empty("base-empty")
     must(empty, "init")
     bulk = bulk_nominals(work / "bulk-nominals.csv", bulk_rows)
@@ -345,19 +379,26 @@ def prepare(store: Store, work: Path, bulk_rows: int, only: list[str] | None = N
     for name, profile in (("nominals.csv", "sample-nominals"), ("crimes.csv", "sample-crimes"),
                           ("intelligence.jsonl", "sample-intelligence")):
         must(loaded, "ingest", str(sample_path(name)), "-p", profile)
-    resolved = store.clone(loaded, "base-resolved")
-    resolve_s = timed(lantern_args(resolved, "resolve"))
-    a, b = person_records(resolved, ("NA-1003", "NA-1007"))
-    judge = ["judge", a, b, "same", "--reason", "crash harness: same DOB year and phone"]
+    if "audit" in wanted:
+        must(loaded, "user", "add", AUDITOR, "--roles", "auditor")
+        EXTRA_ENV["CRASH_AUDITOR_TOKEN"] = must(loaded, "user", "token", AUDITOR).strip().splitlines()[-1]
     stages = [
         Stage("ingest", empty, lambda p: lantern_args(p, *ingest), "ingest"),
-        Stage("resolve", loaded, lambda p: lantern_args(p, "resolve"), "resolve", resolve_s),
-        Stage("judge", resolved, lambda p: lantern_args(p, *judge), "judge"),
-        Stage("network", resolved, lambda p: lantern_args(p, "network"), "network"),
-        Stage("backup", resolved, lambda p: lantern_args(p, "backup", str(p.folder / "backup.tar")), "backup"),
-        Stage("audit", resolved, lambda p: burst_args(p, BURST_ROUNDS), None),
+        Stage("resolve", loaded, lambda p: lantern_args(p, "resolve"), "resolve"),
+        # A backup and the audited commands start from the resolved workspace when there is
+        # one (a full run), else from the loaded samples (no resolution to build first).
+        Stage("backup", loaded, lambda p: lantern_args(p, "backup", str(p.folder / "backup.tar")), "backup"),
+        Stage("audit", loaded, lambda p: burst_args(p, BURST_ROUNDS), None),
     ]
-    stages = [s for s in stages if only is None or s.name in only]
+    if "judge" in wanted or "network" in wanted:
+        resolved = store.clone(loaded, "base-resolved")
+        stages[1].seconds = timed(lantern_args(resolved, "resolve"))
+        a, b = person_records(resolved, ("NA-1003", "NA-1007"))
+        judge = ["judge", a, b, "same", "--reason", "crash harness: same DOB year and phone"]
+        stages[2].base = stages[3].base = resolved
+        stages += [Stage("judge", resolved, lambda p: lantern_args(p, *judge), "judge"),
+                   Stage("network", resolved, lambda p: lantern_args(p, "network"), "network")]
+    stages = sorted((s for s in stages if s.name in wanted), key=lambda s: ALL_STAGES.index(s.name))
     for stage in stages:
         if not stage.seconds:
             probe = store.clone(stage.base, f"probe-{stage.name}")

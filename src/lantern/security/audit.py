@@ -121,20 +121,32 @@ def _leaves(conn: Connection) -> list[bytes]:
     return [merkle.leaf_hash(row.event_json.encode("utf-8")) for row in rows]
 
 
-def make_checkpoint(conn: Connection, signing_key: bytes, witness: Path) -> cp.Checkpoint:
-    """Sign the log's current size and root; keep it in the database and the witness file."""
+def make_checkpoint(conn: Connection, signing_key: bytes, witness: Path | None) -> cp.Checkpoint:
+    """Sign the log's current size and root; keep it in the database and the witness file.
+
+    ``witness=None`` leaves the witness file to :func:`append_witness` after the commit: a
+    checkpoint that covers an event of this same transaction must not reach the file before
+    the event is committed, or a crash in between leaves a witness that the log can never
+    satisfy (``audit verify`` would report a truncated log)."""
     leaves = _leaves(conn)
     checkpoint = cp.sign_checkpoint(LOG_ID, len(leaves), merkle.root(leaves), signing_key)
-    text = cp.checkpoint_to_text(checkpoint)
     conn.execute(
         insert(tables.audit_checkpoints).values(
-            size=checkpoint.size, root=checkpoint.root, text=text, created_at=checkpoint.time
+            size=checkpoint.size,
+            root=checkpoint.root,
+            text=cp.checkpoint_to_text(checkpoint),
+            created_at=checkpoint.time,
         )
     )
+    if witness is not None:
+        append_witness(witness, checkpoint)
+    return checkpoint
+
+
+def append_witness(witness: Path, checkpoint: cp.Checkpoint) -> None:
     witness.parent.mkdir(parents=True, exist_ok=True)
     with witness.open("a", encoding="utf-8") as fh:
-        fh.write(text.rstrip("\n") + f"\n{WITNESS_SEPARATOR}\n")
-    return checkpoint
+        fh.write(cp.checkpoint_to_text(checkpoint).rstrip("\n") + f"\n{WITNESS_SEPARATOR}\n")
 
 
 WITNESS_SEPARATOR = "%%"

@@ -129,8 +129,11 @@ class Session:
                 if (note.action or action) == "DISCLOSE":
                     # Whatever leaves the tool, by any channel, is fixed in a signed checkpoint
                     # at once: a later rewrite of the log cannot hide that it was disclosed.
-                    note.checkpoint = audit.make_checkpoint(conn, self.keys.signing_key,
-                                                            self.keys.witness)
+                    # It covers this transaction's event, so the witness file gets it only
+                    # after the commit (a crash in between must not leave the file ahead).
+                    note.checkpoint = audit.make_checkpoint(conn, self.keys.signing_key, None)
+            if note.checkpoint is not None:
+                audit.append_witness(self.keys.witness, note.checkpoint)
             if action in BULK_WRITES:
                 self.workspace.refresh_statistics()
         except AccessDenied as exc:
