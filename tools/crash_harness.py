@@ -534,11 +534,12 @@ def _good_backup_problems(store: Store, archive: Path, name: str, why: str) -> l
 
 
 def backup_problems(store: Store, place: Place, rng: random.Random) -> list[str]:
-    """After the kill and the re-run: the archive the killed backup left half-written in its
-    staging folder (if any) is refused, unless it is in fact whole; ``backup.tar`` restores and
-    verifies; and the same archive cut short at a random byte before the end of its manifest
-    is refused."""
-    problems = []
+    """After the kill and the re-run: no staging folder of the killed backup is left (the re-run
+    removes it: it may hold a whole copy no audit event names); an archive left in one (if any)
+    is refused, unless it is in fact whole; ``backup.tar`` restores and verifies; and the same
+    archive cut short at a random byte before the end of its manifest is refused."""
+    problems = [f"a killed backup's staging folder was left: {p.name}"
+                for p in place.folder.glob(".lantern-backup-*")]
     archive = place.folder / "backup.tar"
     for number, partial in enumerate(sorted(place.folder.glob(".lantern-backup-*/backup.tar"))):
         # Killed mid-write (or before its DISCLOSE committed): refused unless it is whole.

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -179,3 +181,29 @@ def test_bulk_call_data_travels_with_the_backup(tmp_path: Path):
     target = Place(f"sqlite:///{tmp_path / 'elsewhere' / 'ws.db'}", tmp_path / "elsewhere-keys")
     target.run("lead", "restore", str(archive))
     assert (tmp_path / "elsewhere" / "ws.db.data" / "case-1-calls.duckdb").read_bytes() == calls.read_bytes()
+
+
+def test_a_killed_backups_unaudited_copy_is_removed_by_the_next_backup(busy: Place, tmp_path: Path):
+    """A backup killed before its DISCLOSE event committed leaves a whole copy (keys included)
+    in its staging folder with no event naming it: the next backup removes it, and says so in
+    its own event. Another backup still at work, and folders Lantern did not make, are left."""
+    dead_pid = subprocess.Popen(["true"])  # a process that has ended
+    dead_pid.wait()
+    stale = tmp_path / ".lantern-backup-killed"
+    stale.mkdir()
+    (stale / "owner.pid").write_text(str(dead_pid.pid))
+    (stale / "backup.tar").write_bytes(b"a whole copy of the workspace")
+    running = tmp_path / ".lantern-backup-running"
+    running.mkdir()
+    (running / "owner.pid").write_text(str(os.getpid()))  # this test process: alive
+    foreign = tmp_path / ".lantern-backup-not-ours"
+    foreign.mkdir()
+
+    busy.run("lead", "backup", str(tmp_path / "backup.tar"))
+
+    assert not stale.exists()
+    assert running.exists() and foreign.exists()
+    _, events = _snapshot(busy.db)
+    backup_event = next(e for e in reversed(events) if e["operation"] == "backup")
+    assert backup_event["action"] == "DISCLOSE"
+    assert backup_event["detail"]["stale_copies_removed"] == [".lantern-backup-killed"]

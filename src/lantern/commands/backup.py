@@ -41,6 +41,10 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")  # a stale WAL beside a restore
 # ---- backup -----------------------------------------------------------------------------------
 
 
+STAGING = ".lantern-backup-"  # the archive is written in such a folder, then moved into place
+OWNER = "owner.pid"  # the writing process, so a later backup knows a killed one's leftovers
+
+
 def _snapshot_database(workspace: Workspace, folder: Path) -> dict[str, Path]:
     if workspace.path is not None:
         target = folder / "workspace.sqlite"
@@ -67,9 +71,11 @@ def backup(
         raise LanternError(f"{archive} exists: a backup never replaces a file")
     if not folder.is_dir():
         raise LanternError(f"cannot write {archive}: no folder {folder}")
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".lantern-backup-") as tmp:
+    with tempfile.TemporaryDirectory(dir=folder, prefix=STAGING) as tmp:
+        (Path(tmp) / OWNER).write_text(str(os.getpid()))
         partial = Path(tmp) / "backup.tar"
         with session.action(Permission.ADMIN_USERS, "backup", "DISCLOSE") as (conn, note):
+            stale = _remove_stale_staging(folder, Path(tmp))
             # The write lock is held from here to the commit: no import, judgement or call load
             # can land between the database snapshot and the copy of the folders beside it.
             checkpoint = audit.make_checkpoint(conn, session.keys.signing_key, session.keys.witness)
@@ -88,7 +94,8 @@ def backup(
             note.objects = [f"file:{archive.name}"]
             note.detail = {"sha256": digest, "bytes": partial.stat().st_size,
                            "members": len(manifest.members), "audit_events": checkpoint.size,
-                           "schema_revision": manifest.schema_revision}
+                           "schema_revision": manifest.schema_revision,
+                           "stale_copies_removed": stale}
         os.replace(partial, archive)  # appears only once its DISCLOSE event is committed
     console.print(f"Backed up {session.workspace.display_url} to {archive} "
                   f"({len(manifest.members)} files, {checkpoint.size:,} audit events); "
@@ -96,6 +103,35 @@ def backup(
 
 
 # ---- restore ----------------------------------------------------------------------------------
+
+
+def _remove_stale_staging(folder: Path, mine: Path) -> list[str]:
+    """Remove what a killed backup left in ``folder``: its staging folder may hold a whole copy
+    of the workspace and its keys that no audit event names (it was killed before its commit).
+    A folder whose owner process still runs is another backup at work, and is left alone."""
+    removed = []
+    for staged in sorted(folder.glob(f"{STAGING}*")):
+        if staged == mine or not staged.is_dir():
+            continue
+        try:
+            owner = int((staged / OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # not ours to judge: no owner file that we wrote
+        if _alive(owner):
+            continue
+        shutil.rmtree(staged, ignore_errors=True)
+        removed.append(staged.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _data_folder(workspace: Workspace, settings: Settings) -> Path | None:
