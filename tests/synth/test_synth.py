@@ -294,3 +294,12 @@ def test_forces_sharing_a_postcode_letter_never_share_a_postcode() -> None:
     forty_third = {postcode(42, district, serial) for district in range(1, 31) for serial in range(50)}
     assert not seventeenth & forty_third
     assert next(iter(forty_third)).startswith("QQ")
+
+
+def test_a_small_force_short_of_children_still_generates(tmp_path: Path) -> None:
+    """At 8,000 people over 43 forces some forces run out of children for a group's victims
+    (this once crashed choosing who recruited whom among none)."""
+    summary = generate(tmp_path, forces=MAX_FORCES, people=8000, seed=1)
+    assert summary.groups and summary.victims
+    recruited = _read_truth(tmp_path, "people")
+    assert recruited  # the truth was written whole

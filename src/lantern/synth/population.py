@@ -336,7 +336,8 @@ class Population:
             self._mask_group(pid, group)
             group.victims.append(pid)
             self.victim_groups[pid] = [group.id]
-            if k and rng.random() < shape.victim_recruited_by_victim:
+            # (A small force may have run out of children for the earlier ones: none to recruit.)
+            if k and rng.random() < shape.victim_recruited_by_victim and len(group.victims) > 1:
                 self.recruited_by[pid] = rng.choice(group.victims[:-1])
         # Some victims of earlier groups in the same force are exploited by this one too.
         earlier = [v for g in self.groups[:-1] if g.force == group.force for v in g.victims]
