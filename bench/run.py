@@ -1,7 +1,7 @@
 """Every benchmark in bench/, one table (``make bench``).
 
 Run: .venv/bin/python bench/run.py [--scale quick|full] [--only web,ingest] [--skip comms]
-     [--set 'synth=--people 5000'] [--no-readme]
+     [--set 'synth=--people 5000'] [--no-readme] [--render-only]
 
 Each script of SUITE runs in its own process, one after another (so none shares the cores with
 another), with its quick or full arguments; each writes its figures through ``table.emit``.
@@ -100,6 +100,8 @@ SCORES = {"precision", "recall", "F1", "ARI", "exponent"}  # shown to 3 decimals
 def number(value: float | None, unit: str = "") -> str:
     if value is None:
         return "-"
+    if float(value).is_integer() and unit not in {"s", "ms"} | SCORES:
+        return f"{int(value):,}"  # counts: 0 errors, not 0.000
     if unit in SCORES or abs(value) < 0.1:
         return f"{value:,.3f}"
     if unit in ("s", "ms") or abs(value) < 100:
@@ -171,6 +173,8 @@ def main() -> None:
     parser.add_argument("--readme", type=Path, default=README)
     parser.add_argument("--no-readme", action="store_true", help="leave the README as it is")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--render-only", action="store_true",
+                        help="run nothing: rewrite the table and the README from the results file")
     args = parser.parse_args()
 
     names = [b.script for b in SUITE]
@@ -180,7 +184,7 @@ def main() -> None:
     unknown = (set(only) | skip | set(overrides)) - set(names)
     if unknown:
         parser.error(f"no such benchmark: {', '.join(sorted(unknown))} (there are: {', '.join(names)})")
-    chosen = [b for b in SUITE if b.script in only and b.script not in skip]
+    chosen = [] if args.render_only else [b for b in SUITE if b.script in only and b.script not in skip]
     args.out.mkdir(parents=True, exist_ok=True)
 
     console = Console()

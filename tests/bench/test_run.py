@@ -126,3 +126,24 @@ def test_unknown_benchmarks_are_refused_by_name(tmp_path):
     done = run_suite(tmp_path, "--only", "nosuch")
     assert done.returncode == 2
     assert "no such benchmark: nosuch" in done.stderr
+
+
+def test_counts_read_as_counts_and_scores_keep_three_decimals():
+    assert run.number(0.0, "errors") == "0"
+    assert run.number(3440.0, "events") == "3,440"
+    assert run.number(1.0, "recall") == "1.000"
+    assert run.number(0.9962, "F1") == "0.996"
+    assert run.number(0.003, "s") == "0.003"
+    assert run.number(6.8, "s") == "6.80"
+
+
+def test_render_only_rewrites_the_readme_from_the_results_and_runs_nothing(tmp_path):
+    results = {"synth": record("synth", [table.Figure("synth earlier", 99.0, "s")])}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    (tmp_path / "README.md").write_text(f"{run.BEGIN}\nstale\n{run.END}\n")
+    done = run_suite(tmp_path, "--render-only")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "results.json").read_text()) == results
+    readme = (tmp_path / "README.md").read_text()
+    assert "stale" not in readme and "synth earlier" in readme
+    assert not (tmp_path / "out" / "synth.log").exists()
