@@ -31,23 +31,11 @@ from lantern.ingest.readers import open_table
 from lantern.store import Workspace, tables
 from lantern.store.workspace import utcnow
 
+from ..ingest.conftest import PEOPLE_PROFILE
 from .conftest import fuzz
 
-PROFILE = parse_profile("""\
-name: people
-namespace: test.fuzz
-dates: ["%d/%m/%Y"]
-entities:
-  person:
-    schema: Person
-    id: ID
-    required: [name]
-    properties:
-      name: NAME
-      dob: DOB
-      phone: MOBILE
-      notes: NOTES
-""", "people.yaml")
+# The ingest tests' people profile: the loader is fuzzed through the same mapping.
+PROFILE = parse_profile(PEOPLE_PROFILE, "people.yaml")
 HEADER = ["ID", "NAME", "DOB", "MOBILE", "NOTES"]
 # What a row of each kind does: loads, loads with a value rejected, or is quarantined (field).
 LOADS = {"good", "bad_value"}
