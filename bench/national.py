@@ -46,10 +46,12 @@ bench/out/national.json (or under $LANTERN_BENCH_OUT).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -82,6 +84,7 @@ class Stage:
     log: str
     cpu_seconds: float = 0.0   # user + system time of the child and the children it reaped
     extra: dict[str, Any] = field(default_factory=dict)
+    failed: str = ""           # why the stage did not finish (only where the run may go on without it)
 
     @property
     def peak(self) -> float:
@@ -115,19 +118,28 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def measure(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> Stage:
-    """Run one stage as a child process; its time, its peak memory, its output in ``log``."""
+def measure(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None,
+            timeout: float | None = None, may_fail: bool = False) -> Stage:
+    """Run one stage as a child process; its time, its peak memory, its output in ``log``.
+
+    Past ``timeout`` seconds the child's whole process group (a JVM included) is killed. A stage
+    that ``may_fail`` comes back marked failed; any other failure ends the run."""
     print(f"    {name:<9} ...", end="", flush=True)
     started = time.perf_counter()
     with log.open("w") as out:
-        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                                  env={**os.environ, "COLUMNS": "160", **(env or {})})
         peak_kib = [0]
         done = threading.Event()
+        timed_out = threading.Event()
 
         def sample() -> None:
             while not done.wait(0.5):
                 peak_kib[0] = max(peak_kib[0], _tree_rss_kib(child.pid))
+                if timeout is not None and time.perf_counter() - started > timeout and not timed_out.is_set():
+                    timed_out.set()
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.pid, signal.SIGKILL)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -135,14 +147,26 @@ def measure(name: str, argv: list[str], log: Path, env: dict[str, str] | None = 
         child.returncode = os.waitstatus_to_exitcode(status)
         done.set()
         sampler.join()
+        with contextlib.suppress(ProcessLookupError):  # nothing of the stage outlives it
+            os.killpg(child.pid, signal.SIGKILL)
     seconds = time.perf_counter() - started
     stage = Stage(name, seconds, usage.ru_maxrss / 1024, peak_kib[0] / 1024, str(log),
                   usage.ru_utime + usage.ru_stime)
     if child.returncode:
-        print(" failed")
-        raise SystemExit(f"stage {name} exited {child.returncode}; its output:\n{log.read_text()[-3000:]}")
+        why = (f"killed after {timeout:.0f} s (--spark-timeout)" if timed_out.is_set()
+               else f"exited {child.returncode}: {_last_line(log)}")
+        print(f" failed: {why}")
+        if not may_fail:
+            raise SystemExit(f"stage {name} exited {child.returncode}; its output:\n{log.read_text()[-3000:]}")
+        stage.failed = why
+        return stage
     print(f" {seconds:7.1f} s  {stage.cpu_seconds:7.1f} s CPU  {stage.peak:7.0f} MiB", flush=True)
     return stage
+
+
+def _last_line(log: Path) -> str:
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1][-300:] if lines else "(no output)"
 
 
 @dataclass
@@ -336,7 +360,8 @@ def same_partition(a: dict[int, str], b: dict[int, str]) -> bool:
 
 
 def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
-              server: str | None = None, calls_per_person: int = CALLS_PER_PERSON) -> dict[str, Any]:
+              server: str | None = None, calls_per_person: int = CALLS_PER_PERSON,
+              spark_timeout: float | None = None, spark_memory: str = "") -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
         raise SystemExit(f"{folder} is not empty: give an empty or new --workspace")
@@ -400,7 +425,10 @@ def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
     if spark:
         spark_db = sqlalchemy_url(spark_at.db)
         result["spark"] = measure("resolve on Spark", lantern(spark_at, "resolve", "--engine", "spark"),
-                                  logs / "resolve-spark.log")
+                                  logs / "resolve-spark.log", env=spark_env(spark_memory),
+                                  timeout=spark_timeout, may_fail=True)
+        if result["spark"].failed:
+            return result
         mine, theirs = partition(sqlalchemy_url(db)), partition(spark_db)
         result["parity"] = {"identical": same_partition(mine, theirs), "ari": adjusted_rand(mine, theirs),
                             "records": len(mine), "people_duckdb": len(set(mine.values())),
@@ -409,6 +437,14 @@ def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
               f"ARI {result['parity']['ari']:.6f} ({result['parity']['people_duckdb']:,} people by DuckDB, "
               f"{result['parity']['people_spark']:,} by Spark)")
     return result
+
+
+def spark_env(memory: str) -> dict[str, str]:
+    """Local mode runs Spark's executors inside the driver's JVM, whose heap is 1 GiB by default:
+    at national scale the driver is given ``memory`` (unless PYSPARK_SUBMIT_ARGS already says)."""
+    if not memory or "PYSPARK_SUBMIT_ARGS" in os.environ:
+        return {}
+    return {"PYSPARK_SUBMIT_ARGS": f"--driver-memory {memory} pyspark-shell"}
 
 
 # ---------------------------------------------------------------- tables and figures
@@ -441,7 +477,9 @@ def print_scale(r: dict[str, Any]) -> None:
                     f"(x{s.seconds / d.seconds:.0f})")
         print(f"| {s.name} | {s.seconds:.1f} | {s.cpu_seconds:.1f} | {s.peak_mib:.0f} | {s.tree_peak_mib:.0f} "
               f"| {base} |")
-    if "spark" in r:
+    if "spark" in r and r["spark"].failed:
+        print(f"| resolve (Spark local) | did not finish: {r['spark'].failed} | | | | |")
+    elif "spark" in r:
         s = r["spark"]
         print(f"| resolve (Spark local) | {s.seconds:.1f} | {s.cpu_seconds:.1f} (Python side) | {s.peak_mib:.0f} "
               f"| {s.tree_peak_mib:.0f} (with the JVM) | |")
@@ -458,7 +496,8 @@ def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         n1, n2 = a["people"], b["people"]
         wall0 = min(a["startup"].seconds, b["startup"].seconds)
         cpu0 = min(a["startup"].cpu_seconds, b["startup"].cpu_seconds)
-        names = [*STAGES, *(["resolve-spark"] if "spark" in a and "spark" in b else [])]
+        finished = lambda r: "spark" in r and not r["spark"].failed  # noqa: E731
+        names = [*STAGES, *(["resolve-spark"] if finished(a) and finished(b) else [])]
         for name in names:
             s1 = a["spark"] if name == "resolve-spark" else a["stages"][name]
             s2 = b["spark"] if name == "resolve-spark" else b["stages"][name]
@@ -511,7 +550,12 @@ def figures(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[F
                 fig.baseline, fig.baseline_value = "DuckDB read_csv of the same CDR, count(*)", r["duckdb_calls"].seconds
                 fig.baseline_peak_mib = r["duckdb_calls"].peak
             out.append(fig)
-        if "spark" in r:
+        if "spark" in r and r["spark"].failed:
+            s = r["spark"]
+            out.append(Figure(f"national resolve on Spark (local), {n:,} people", s.seconds, "s",
+                              peak_mib=s.peak, note=f"did not finish: {s.failed}",
+                              extra={"failed": s.failed, "tree_peak_mib": s.tree_peak_mib}))
+        elif "spark" in r:
             s = r["spark"]
             out.append(Figure(f"national resolve on Spark (local), {n:,} people", s.seconds, "s",
                               peak_mib=s.peak, baseline="the DuckDB engine, same records",
@@ -552,6 +596,12 @@ def main() -> None:
     parser.add_argument("--db", help="a PostgreSQL server URL: one new database per scale on it")
     parser.add_argument("--spark", action="store_true",
                         help="also resolve the largest scale on Spark (local mode) and compare")
+    parser.add_argument("--spark-at", type=int, action="append", default=[], metavar="PEOPLE",
+                        help="also resolve this scale on Spark (repeat; --spark adds the largest)")
+    parser.add_argument("--spark-timeout", type=float, help="seconds before a Spark resolve is given up "
+                        "(recorded as not finished; the run goes on)")
+    parser.add_argument("--spark-memory", default="6g",
+                        help="the Spark driver's heap in local mode (default 6g; PYSPARK_SUBMIT_ARGS wins)")
     parser.add_argument("--calls-per-person", type=int, default=CALLS_PER_PERSON,
                         help=f"rows of the bulk provider CDR per person (default {CALLS_PER_PERSON}: "
                              "50M calls at 1M people)")
@@ -568,26 +618,39 @@ def main() -> None:
     try:
         if args.db and not args.db.startswith(("postgresql", "postgres:")):
             raise SystemExit("--db takes a PostgreSQL server URL (the default is a SQLite file per scale)")
-        results = []
+        spark_scales = set(args.spark_at) | ({scales[-1]} if args.spark else set())
+        if spark_scales - set(scales):
+            raise SystemExit("--spark-at names a scale that --people does not")
+        results: list[dict[str, Any]] = []
         for n in scales:
-            results.append(run_scale(n, forces, args.seed, root / f"people-{n}", args.spark and n == scales[-1],
-                                     args.db, args.calls_per_person))
+            results.append(run_scale(n, forces, args.seed, root / f"people-{n}", n in spark_scales,
+                                     args.db, args.calls_per_person, args.spark_timeout, args.spark_memory))
+            # The figures so far, after every scale: a long run stopped later keeps these.
+            report(results, args, scales, started, final=n == scales[-1])
     finally:
         if args.workspace is None:
             shutil.rmtree(root, ignore_errors=True)
             for name in CREATED if args.db else ():
                 pg_database(args.db, name, drop=True)
-    for r in results:
-        print_scale(r)
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace, scales: list[int], started: float,
+           final: bool) -> None:
+    if final:
+        for r in results:
+            print_scale(r)
     rows = growth(results)
-    print_growth(rows)
+    if final:
+        print_growth(rows)
     wall = time.perf_counter() - started
-    print(f"\nwall time {wall:.0f} s")
+    if final:
+        print(f"\nwall time {wall:.0f} s")
     emit("national", figures(results, rows),
-         scale={"people": scales, "store": "postgresql" if args.db else "sqlite", "forces": forces,
-                "calls_per_person": args.calls_per_person,
-                "seed": args.seed, "spark": args.spark, "wall_seconds": round(wall, 1),
-                "counts": {r["people"]: r["counts"] for r in results}},
+         scale={"people": [r["people"] for r in results], "store": "postgresql" if args.db else "sqlite",
+                "forces": args.forces, "calls_per_person": args.calls_per_person,
+                "seed": args.seed, "spark": bool(args.spark or args.spark_at), "wall_seconds": round(wall, 1),
+                "counts": {r["people"]: r["counts"] for r in results},
+                **({} if final else {"unfinished": f"scales {', '.join(map(str, scales))} asked"})},
          libraries=("duckdb", "splink", "igraph", "pyspark", "sqlalchemy"))
 
 
