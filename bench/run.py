@@ -1,7 +1,7 @@
 """Every benchmark in bench/, one table (``make bench``).
 
 Run: .venv/bin/python bench/run.py [--scale quick|full] [--only web,ingest] [--skip comms]
-     [--set 'synth=--people 5000'] [--no-readme] [--render-only]
+     [--set 'synth=--people 5000'] [--no-readme] [--render-only] [--adopt national]
 
 Each script of SUITE runs in its own process, one after another (so none shares the cores with
 another), with its quick or full arguments; each writes its figures through ``table.emit``.
@@ -44,6 +44,7 @@ class Bench:
     quick: str        # arguments for `make bench`: minutes in all on 2 cores
     full: str         # the scale its README figures were first measured at (hours in all)
     about: str        # one line for the table's heading
+    full_limit: float = 3600  # seconds before a full-scale run is stopped (--limit for quick runs)
 
 
 SUITE = [
@@ -65,8 +66,8 @@ SUITE = [
     Bench("web", "--people 2000 --users 50 --seconds 60", "--people 100000 --users 50 --seconds 60",
           "the web workbench under load against a framework-only endpoint"),
     Bench("national", "--people 2000 --people 8000 --forces 43 --spark",
-          "--people 100000 --people 1000000 --forces 43 --spark",
-          "every stage end to end across 43 forces, and its growth"),
+          "--people 100000 --people 1000000 --forces 43 --spark-at 100000 --spark --spark-timeout 2400",
+          "every stage end to end across 43 forces, and its growth", full_limit=4 * 3600),
 ]
 
 
@@ -175,16 +176,23 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--render-only", action="store_true",
                         help="run nothing: rewrite the table and the README from the results file")
+    parser.add_argument("--adopt", default="", metavar="SCRIPTS",
+                        help="run nothing; take these scripts' figures from --out (a run started by "
+                             "hand, e.g. a national run of hours) into the results file, then render")
     args = parser.parse_args()
 
     names = [b.script for b in SUITE]
     only = [n for n in args.only.split(",") if n] or names
     skip = {n for n in args.skip.split(",") if n}
     overrides = dict(item.split("=", 1) for item in args.set)
-    unknown = (set(only) | skip | set(overrides)) - set(names)
+    adopt = [n for n in args.adopt.split(",") if n]
+    unknown = (set(only) | skip | set(overrides) | set(adopt)) - set(names)
     if unknown:
         parser.error(f"no such benchmark: {', '.join(sorted(unknown))} (there are: {', '.join(names)})")
-    chosen = [] if args.render_only else [b for b in SUITE if b.script in only and b.script not in skip]
+    chosen = [] if args.render_only or adopt else [b for b in SUITE if b.script in only and b.script not in skip]
+    missing = [n for n in adopt if not (args.out / f"{n}.json").exists()]
+    if missing:
+        parser.error(f"nothing to adopt: no {', '.join(str(args.out / f'{n}.json') for n in missing)}")
     args.out.mkdir(parents=True, exist_ok=True)
 
     console = Console()
@@ -196,7 +204,8 @@ def main() -> None:
             line = overrides.get(bench.script, getattr(bench, args.scale))
             progress.update(task, description=f"bench/{bench.script}.py {line}")
             started = time.perf_counter()
-            ok, why = run_one(bench, shlex.split(line), args.out, args.limit)
+            limit = bench.full_limit if args.scale == "full" and bench.script not in overrides else args.limit
+            ok, why = run_one(bench, shlex.split(line), args.out, limit)
             took = time.perf_counter() - started
             progress.console.print(f"{'ok' if ok else 'FAILED'}  {bench.script} {line}  ({took:.0f} s"
                                    f"{'' if ok else '; ' + why + ', see ' + str(args.out / bench.script) + '.log'})")
@@ -205,7 +214,7 @@ def main() -> None:
             progress.advance(task)
 
     results = json.loads(args.results.read_text()) if args.results.exists() else {}
-    results = merge(results, args.out, [b.script for b in chosen if b.script not in failed])
+    results = merge(results, args.out, [*adopt, *(b.script for b in chosen if b.script not in failed)])
     args.results.write_text(json.dumps(results, indent=2) + "\n")
     table = render(results)
     (args.out / "table.md").write_text(table)

@@ -147,3 +147,28 @@ def test_render_only_rewrites_the_readme_from_the_results_and_runs_nothing(tmp_p
     readme = (tmp_path / "README.md").read_text()
     assert "stale" not in readme and "synth earlier" in readme
     assert not (tmp_path / "out" / "synth.log").exists()
+
+
+def test_adopt_takes_a_hand_run_scripts_figures_and_keeps_the_rest(tmp_path):
+    earlier = {"national": record("national", [table.Figure("national earlier", 9.0, "s")]),
+               "synth": record("synth", [table.Figure("synth earlier", 99.0, "s")])}
+    (tmp_path / "results.json").write_text(json.dumps(earlier))
+    (tmp_path / "README.md").write_text(f"{run.BEGIN}\n{run.END}\n")
+    (tmp_path / "out").mkdir()
+    by_hand = record("national", [table.Figure("national 1,000,000 people", 3600.0, "s")])
+    (tmp_path / "out" / "national.json").write_text(json.dumps(by_hand))
+
+    done = run_suite(tmp_path, "--adopt", "national")
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results == {"national": by_hand, "synth": earlier["synth"]}
+    readme = (tmp_path / "README.md").read_text()
+    assert "national 1,000,000 people" in readme and "national earlier" not in readme
+    assert not (tmp_path / "out" / "synth.log").exists()  # nothing ran
+
+
+def test_adopt_refuses_a_script_with_no_figures_to_take(tmp_path):
+    (tmp_path / "README.md").write_text(f"{run.BEGIN}\n{run.END}\n")
+    done = run_suite(tmp_path, "--adopt", "national")
+    assert done.returncode == 2
+    assert "nothing to adopt" in done.stderr and "national.json" in done.stderr
