@@ -20,7 +20,7 @@ from lantern.graph.chart import draw
 from lantern.graph.service import NetworkSummary, build_and_store
 from lantern.graph.view import network_view
 from lantern.output import console, render_status, table_of
-from lantern.resolve.service import resolve_all_objects, resolve_people
+from lantern.resolve.service import audited_runs, resolve_all_objects, resolve_people
 from lantern.security.policy import Permission
 from lantern.security.pseudonymise import Pseudonymiser, victim_record_ids
 from lantern.security.session import Session
@@ -84,7 +84,7 @@ def run_demo(out: Path, settings: Settings, briefing: bool = True) -> None:
             Permission.WRITE, "resolve", "COMBINE") as (conn, case, note):
         resolved = resolve_people(conn, case.id, session.actor.username)
         by_key = resolve_all_objects(conn, case.id, session.actor.username)
-        note.objects = [f"resolution:{resolved.run_id}"]
+        note.objects = audited_runs(resolved, by_key)
         note.detail = {"records": resolved.records, "entities": resolved.entities, "held": resolved.held}
     console.print(f"3. Resolved {resolved.records:,} person records to {resolved.entities:,} people "
                   f"({resolved.held} joins held for review: `lantern review-queue`) in {resolved.seconds:.1f}s;"

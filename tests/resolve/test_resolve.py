@@ -189,3 +189,23 @@ def test_objects_resolve_on_their_cleaned_keys(demo):
         numbers_of.setdefault(entity, set()).add(number)
     assert all(len(numbers) == 1 for numbers in numbers_of.values())
     assert len(numbers_of) == originals[1] < originals[0]  # several written forms, one number each
+
+
+def test_each_resolve_names_every_run_it_made_in_its_audit_event(demo):
+    import json
+
+    from lantern.store import Workspace
+
+    cli(demo, "resolve")  # after the demo's own resolve: the latest event is this command's
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        event = conn.exec_driver_sql(
+            "SELECT event_json FROM audit_events WHERE operation = 'resolve' AND action = 'COMBINE' "
+            "ORDER BY seq DESC LIMIT 1").scalar_one()
+        last_person = conn.exec_driver_sql(
+            "SELECT max(id) FROM resolution_runs WHERE schema = 'Person'").scalar_one()
+        made = conn.exec_driver_sql(
+            "SELECT id, schema FROM resolution_runs WHERE id >= ? ORDER BY id", (last_person,)).all()
+    ws.dispose()
+    assert {schema for _, schema in made} >= {"Person", "Phone", "Vehicle"}  # people, then each object type
+    assert sorted(json.loads(event)["objects"]) == sorted(f"resolution:{run}" for run, _ in made)

@@ -27,7 +27,7 @@ def resolve(
         summary = service.resolve_people(conn, case.id, session.actor.username, engine=engine,
                                          threshold=threshold)
         object_runs = service.resolve_all_objects(conn, case.id, session.actor.username)
-        note.objects = [f"resolution:{summary.run_id}"]
+        note.objects = service.audited_runs(summary, object_runs)
         note.detail = {"records": summary.records, "entities": summary.entities, "pairs": summary.pairs,
                        "held": summary.held, "engine": engine, "threshold": threshold}
     console.print(f"Resolved {summary.records:,} person records to {summary.entities:,} people "

@@ -36,6 +36,7 @@ class ObjectRun:
     schema: str
     records: int
     entities: int
+    run_id: int = 0
 
 
 def _address_words(address: str) -> str:

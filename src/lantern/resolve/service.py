@@ -137,8 +137,13 @@ def resolve_all_objects(conn: Connection, case_id: int, user: str) -> list[objec
             run_by=user, started_at=started, finished_at=utcnow())))
         bulk_insert(conn, clusters_t, ("run_id", "record_id", "entity_id"),
                     [(run_id, record, entity) for record, entity in entity_of_record.items()])
-        done.append(objects.ObjectRun(schema, len(entity_of_record), entities))
+        done.append(objects.ObjectRun(schema, len(entity_of_record), entities, run_id))
     return done
+
+
+def audited_runs(person: RunSummary, by_key: list[objects.ObjectRun]) -> list[str]:
+    """What one `lantern resolve` made, for its audit event: the person run and every object run."""
+    return [f"resolution:{person.run_id}", *(f"resolution:{o.run_id}" for o in by_key)]
 
 
 def latest_run(conn: Connection, case_id: int, schema: str = "Person") -> Any:
