@@ -273,25 +273,13 @@
   const items = new vis.DataSet();
   let timeline = null;
 
-  function toDate(text) {
-    return new Date(text.replace(" ", "T"));
-  }
-
-  function contentOf(event) {
-    const span = document.createElement("span"); // an element, not HTML: nothing from a record is parsed
-    const text = `${event.kind}: ${event.summary}`;
-    span.textContent = text.length > 60 ? text.slice(0, 57) + "…" : text;
-    return span;
-  }
-
   async function showEvents(id, label) {
     $("timeline-status").textContent = `Loading the events of ${label}…`;
     try {
       const found = await getJSON(`${api}/timeline?subject=${encodeURIComponent(id)}`);
-      const dated = found.events.filter((e) => e.when !== "undated");
+      const dated = LanternTimeline.itemsOf(found.events);
       items.clear();
-      items.add(dated.map((e, i) => ({ id: i, start: toDate(e.when), end: e.until ? toDate(e.until) : undefined,
-        type: e.until ? "range" : "box", content: contentOf(e) })));
+      items.add(dated);
       if (!timeline) {
         timeline = new vis.Timeline($("timeline"), items, { height: "230px", stack: true, zoomKey: "ctrlKey" });
       } else if (dated.length) {
