@@ -445,10 +445,8 @@ def _source_problems(conn: Connection, events: list[dict[str, Any]]) -> list[str
 def _run_problems(conn: Connection, events: list[dict[str, Any]]) -> list[str]:
     """Every resolution run, network run and judgement must have been audited (AU-4)."""
     problems = []
-    # Resolve's event names its Person run; the object and place runs of the same
-    # transaction are not named, so only Person runs are held to this.
-    person = tables.resolution_runs.c.schema == "Person"
-    for kind, query in (("resolution", select(tables.resolution_runs.c.id).where(person)),
+    # Resolve's event names every run it made: people, and each object and place type.
+    for kind, query in (("resolution", select(tables.resolution_runs.c.id)),
                         ("network", select(tables.network_runs.c.id))):
         ids = {int(i) for i in conn.execute(query).scalars()}
         missing = ids - _objects(events, kind)
