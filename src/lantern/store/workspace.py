@@ -7,6 +7,8 @@ allocate ids take the write lock up front so two imports cannot race.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -78,6 +80,11 @@ class Workspace:
         self.engine = create_engine(self.url, **pool)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
+        # SQLite's busy handler makes a waiting writer sleep and poll (up to 100 ms a try), so
+        # under many threads the lock sits idle between holders and some wait for seconds:
+        # this process's writers queue on a lock of its own instead. Other processes still meet
+        # SQLite's lock (busy_timeout); PostgreSQL's advisory lock already queues waiters.
+        self._sqlite_writers = threading.RLock() if self.dialect == "sqlite" else None
 
     def __repr__(self) -> str:
         return f"Workspace({self.display_url!r})"
@@ -167,7 +174,7 @@ class Workspace:
     @contextmanager
     def writer(self) -> Iterator[Connection]:
         """One transaction holding the workspace's write lock until it commits."""
-        with self.engine.connect() as conn:
+        with self._sqlite_writers or contextlib.nullcontext(), self.engine.connect() as conn:
             conn = conn.execution_options(lantern_writer=True)
             with conn.begin():
                 if self.dialect == "postgresql":
