@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import inspect, select
 
 from lantern.errors import LanternError
 from lantern.store import DEFAULT_CASE, Workspace, tables
+from lantern.store import workspace as workspace_module
 
 
 def test_init_creates_every_table_and_is_idempotent(db_url):
@@ -50,3 +53,51 @@ def test_a_failed_write_rolls_back(workspace):
         raise RuntimeError("simulated failure after a write")
     with workspace.reader() as conn:
         assert conn.scalars(select(tables.cases.c.name)).all() == [DEFAULT_CASE]
+
+
+def _add_case(conn, name: str) -> None:
+    conn.execute(tables.cases.insert().values(name=name, status="open",
+                                              created_at=tables.cases.c.created_at.type.python_type.now()))
+
+
+def test_many_threads_writing_at_once_all_commit(workspace):
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            with workspace.writer() as conn:
+                _add_case(conn, f"case-{n}")
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with workspace.reader() as conn:
+        assert len(conn.scalars(select(tables.cases.c.name)).all()) == 25  # the default case and 24
+
+
+def test_a_writer_kept_waiting_too_long_gets_a_clear_error_and_the_next_one_gets_in(sqlite_workspace, monkeypatch):
+    monkeypatch.setattr(workspace_module, "BUSY_SECONDS", 0.2)
+    holding, release = threading.Event(), threading.Event()
+
+    def long_import() -> None:
+        with sqlite_workspace.writer() as conn:
+            _add_case(conn, "long")
+            holding.set()
+            release.wait(10)
+
+    importer = threading.Thread(target=long_import)
+    importer.start()
+    assert holding.wait(10)
+    with pytest.raises(LanternError, match="busy writing"), sqlite_workspace.writer() as conn:
+        _add_case(conn, "too-soon")
+    release.set()
+    importer.join()
+    with sqlite_workspace.writer() as conn:
+        _add_case(conn, "later")
+    with sqlite_workspace.reader() as conn:
+        assert sorted(conn.scalars(select(tables.cases.c.name)).all()) == [DEFAULT_CASE, "later", "long"]

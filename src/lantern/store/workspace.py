@@ -7,7 +7,6 @@ allocate ids take the write lock up front so two imports cannot race.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from lantern.errors import LanternError
 from lantern.store import tables
 
 DEFAULT_CASE = "default"
+BUSY_SECONDS = 30  # how long a writer waits for another to finish before giving up
 
 
 def normalise_url(url: str) -> str:
@@ -47,7 +47,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB: index upkeep in big loads
         cursor.close()
 
@@ -174,12 +174,25 @@ class Workspace:
     @contextmanager
     def writer(self) -> Iterator[Connection]:
         """One transaction holding the workspace's write lock until it commits."""
-        with self._sqlite_writers or contextlib.nullcontext(), self.engine.connect() as conn:
+        with self._queue_for_writing(), self.engine.connect() as conn:
             conn = conn.execution_options(lantern_writer=True)
             with conn.begin():
                 if self.dialect == "postgresql":
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7418003)")
                 yield conn
+
+    @contextmanager
+    def _queue_for_writing(self) -> Iterator[None]:
+        if self._sqlite_writers is None:
+            yield
+            return
+        if not self._sqlite_writers.acquire(timeout=BUSY_SECONDS):
+            raise LanternError(f"the workspace has been busy writing for over {BUSY_SECONDS} s "
+                               "(a long import?): try again when it has finished")
+        try:
+            yield
+        finally:
+            self._sqlite_writers.release()
 
     def refresh_statistics(self) -> None:
         """Let the query planner see the tables' sizes again after a bulk load. Without it
