@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from collections.abc import Iterator
 
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import func, select
 
+from lantern.security.keys import Keys
+from lantern.store import Workspace, tables
 from lantern.web.app import WebConfig, create_app
 from lantern.web.auth import SECURE_SESSION_COOKIE
 from tests.web.conftest import PASSWORD, Site
@@ -190,3 +196,58 @@ def test_every_route_refuses_strangers_and_reveals_nothing(site, clock):
                     (method, route.path, hidden.status_code)
                 assert hidden.text.replace("default", "X") == ghost.text.replace("no-such-case", "X"), \
                     (method, route.path)
+
+
+def test_sessions_are_shared_by_every_server_process_and_outlive_a_restart(site, clock):
+    """`lantern serve --workers 2` runs two apps on one workspace; a restart makes a new one."""
+    with client_for(site, clock) as first, client_for(site, clock) as second:
+        login(first)
+        second.cookies = first.cookies  # the browser's next request lands on the other process
+        page = second.get("/cases")
+        assert page.status_code == 200 and ">ana<" in page.text
+        second.post("/logout", data={"csrf_token": csrf_of(page.text)})
+        assert first.cookies.get("lantern_session")  # the first process's browser still holds it
+        assert first.get("/api/cases").status_code == 401  # replayed after logout elsewhere
+
+
+def test_the_store_keeps_a_digest_of_each_session_never_its_id(site, clock):
+    with client_for(site, clock) as client:
+        login(client)
+        cookie = client.cookies.get("lantern_session")
+    sid = str(URLSafeSerializer(Keys.for_workspace(Workspace(site.db), str(site.key_dir)).web_cookie_key,
+                                salt="lantern-web-session").loads(cookie))
+    ws = Workspace(site.db)
+    with ws.reader() as conn:
+        stored = [tuple(row) for row in conn.execute(select(tables.web_sessions))]
+    ws.dispose()
+    assert hashlib.sha256(sid.encode()).hexdigest() in {row[0] for row in stored}
+    assert not any(sid in str(value) for row in stored for value in row)
+
+
+def test_disabling_a_user_removes_their_sessions_from_the_store(site, clock):
+    site.run("user", "add", "leaver", "--roles", "analyst", "--password-env", "WEB_PW",
+             env={"WEB_PW": PASSWORD})
+    with client_for(site, clock) as client:
+        login(client, "leaver")
+        assert client.get("/cases").status_code == 200
+        site.run("user", "disable", "leaver")
+        ws = Workspace(site.db)
+        with ws.reader() as conn:
+            left = conn.scalar(select(func.count()).select_from(tables.web_sessions)
+                               .where(tables.web_sessions.c.username == "leaver"))
+        ws.dispose()
+        assert left == 0
+        assert client.get("/api/cases").status_code == 401
+
+
+def test_two_processes_making_the_cookie_key_at_once_agree_on_one(tmp_path):
+    keys = Keys(tmp_path / "keys")
+    keys.folder.mkdir()
+    found: list[bytes] = []
+    threads = [threading.Thread(target=lambda: found.append(keys.web_cookie_key)) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(found) == 16 and len(set(found)) == 1 and len(found[0]) == 32
+    assert [p.name for p in keys.folder.iterdir()] == ["web-cookie.key"]  # no draft left behind

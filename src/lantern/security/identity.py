@@ -14,7 +14,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from lantern.errors import LanternError
 from lantern.security.policy import ROLES, AccessDenied, Actor
@@ -96,6 +96,9 @@ def disable_user(conn: Connection, username: str) -> None:
     ).rowcount
     if not changed:
         raise LanternError(f"no enabled user {username!r}")
+    # Their browsers are logged out in the same transaction (each request re-reads the user as
+    # well, so a session could not outlive this anyway).
+    conn.execute(delete(tables.web_sessions).where(tables.web_sessions.c.username == username))
 
 
 def user_id(conn: Connection, username: str) -> int:

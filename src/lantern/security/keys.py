@@ -1,4 +1,5 @@
-"""Workspace secrets, kept apart from the data: the pseudonym key and the audit signing key.
+"""Workspace secrets, kept apart from the data: the pseudonym key, the audit signing key and
+the key that signs the web workbench's cookies.
 
 For a SQLite workspace they live in a folder beside the database file (``lantern.db.keys``)
 unless LANTERN_KEY_DIR names another place; a PostgreSQL workspace needs LANTERN_KEY_DIR.
@@ -7,6 +8,7 @@ The folder also holds the audit witness file, the checkpoints kept outside the d
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from lantern.store import Workspace
 
 PSEUDONYM_KEY = "pseudonym.key"
 SIGNING_KEY = "audit-signing.key"
+WEB_COOKIE_KEY = "web-cookie.key"
 WITNESS = "audit-witness.txt"
 
 
@@ -40,12 +43,22 @@ class Keys:
         self._write_once(SIGNING_KEY, checkpoint.generate_key().hex())
 
     def _write_once(self, name: str, content: str) -> None:
+        """Write the key whole under a temporary name, then link it into place: two processes
+        making it at once agree on one key, and none ever reads a half-written file."""
         path = self.folder / name
         if path.exists():
             return
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(content + "\n")
+        draft = self.folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(content + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(FileExistsError):  # another process made it first: theirs stands
+                os.link(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
 
     def _read(self, name: str) -> bytes:
         path = self.folder / name
@@ -66,6 +79,13 @@ class Keys:
     @property
     def signing_key(self) -> bytes:
         return self._read(SIGNING_KEY)
+
+    @property
+    def web_cookie_key(self) -> bytes:
+        """Signs the workbench's session cookies, the same in every server process; made on first
+        use (workspaces created before it existed have none)."""
+        self._write_once(WEB_COOKIE_KEY, secrets.token_bytes(32).hex())
+        return self._read(WEB_COOKIE_KEY)
 
     @property
     def public_key(self) -> bytes:

@@ -336,3 +336,17 @@ text_mentions = Table(
     Index(None, "run_id", "record_id"),
     Index(None, "run_id", "kind"),
 )
+
+
+# The web workbench's logged-in browsers, shared by every server process. Only a digest of each
+# session's secret id is kept: reading this table does not let anyone ride a session.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # sha256 of the session id (the cookie's secret)
+    Column("username", String(200), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("started", Float, nullable=False),  # seconds since the epoch, by the server's clock
+    Column("last_seen", Float, nullable=False),
+    Index(None, "username"),
+)

@@ -10,7 +10,6 @@ with the error handlers and the headers that every response gets.
 """
 
 import logging
-import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -57,7 +56,7 @@ class WebConfig:
     idle_minutes: float = 30.0
     session_hours: float = 8.0  # however active, a login ends after this (absolute timeout)
     secure_cookies: bool = False  # set when served over TLS: the cookie then never goes over HTTP
-    secret: bytes | None = None  # signs cookies; a fresh one per process unless given
+    secret: bytes | None = None  # signs cookies; by default the workspace's web cookie key
     clock: Clock = time.time  # injectable, so tests can expire a session without sleeping
 
 
@@ -67,11 +66,12 @@ def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
     # Each of the server's worker threads (40) may hold a connection while it answers.
     workspace = Workspace(settings.db, connections=SERVER_THREADS // 2).require()
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    keys = Keys.for_workspace(workspace, settings.key_dir)
     web = Web(
         settings=settings,
         workspace=workspace,
-        keys=Keys.for_workspace(workspace, settings.key_dir),
-        sessions=WebSessions(config.secret or secrets.token_bytes(32), config.idle_minutes * 60,
+        keys=keys,
+        sessions=WebSessions(workspace, config.secret or keys.web_cookie_key, config.idle_minutes * 60,
                              config.clock, config.session_hours * 3600),
         templates=Jinja2Templates(env=env),
         secure_cookies=config.secure_cookies,

@@ -29,8 +29,8 @@ def _when(seconds: float) -> str:
 
 def live_sessions(web: Web, user: WebUser, channel: str) -> list[LiveSessionOut]:
     session = web.session_for(user.actor)
-    with session.action(Permission.ADMIN_USERS, "web sessions", "CONSULT") as (_, note):
-        live: list[WebLogin] = web.sessions.live()
+    with session.action(Permission.ADMIN_USERS, "web sessions", "CONSULT") as (conn, note):
+        live: list[WebLogin] = web.sessions.live(conn)
         note.objects = [f"user:{x.username}" for x in live]
         note.detail = {"sessions": len(live), "channel": channel}
     return [LiveSessionOut(handle=x.handle, user=x.username, started=_when(x.started),
@@ -41,8 +41,8 @@ def end_sessions(web: Web, user: WebUser, handle: str, username: str, channel: s
     if not handle and not username:
         raise LanternError("name a session or a user whose sessions to end")
     session = web.session_for(user.actor)
-    with session.action(Permission.ADMIN_USERS, "web session end", "ADMIN") as (_, note):
-        ended = web.sessions.terminate(handle=handle or None, username=username or None)
+    with session.action(Permission.ADMIN_USERS, "web session end", "ADMIN") as (conn, note):
+        ended = web.sessions.terminate(conn, handle=handle or None, username=username or None)
         note.objects = [f"user:{username}"] if username else [f"web-session:{handle}"]
         note.detail = {"ended": ended, "channel": channel}
     return ended
