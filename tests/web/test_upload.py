@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import subprocess
+import sys
 import tempfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,8 @@ from typer.testing import CliRunner
 from lantern.cli import app as cli
 from lantern.demo import sample_path
 from lantern.store import Workspace, queries, tables
+from lantern.web.app import WebConfig, create_app
+from lantern.web.jobs import Job, JobRegistry, new_job_id
 from lantern.web.routes import upload as upload_routes
 from tests.web import test_app
 from tests.web.conftest import PASSWORD, Site
@@ -380,3 +385,37 @@ def test_a_job_is_visible_only_to_who_started_it(client, cases):
     assert wrong_case.status_code == 404
     mine = client.get(url, headers={"Authorization": f"Bearer {cases.tokens['ana']}"})
     assert mine.status_code == 200 and mine.json()["file_name"] == "mine.csv"
+
+
+# ---- several server processes (`lantern serve --workers`) ------------------------------------
+
+
+def test_a_job_started_by_one_server_process_is_polled_through_another(cases, tmp_path):
+    settings = replace(cases.settings, data_dir=str(tmp_path / "data"))
+    apps = [create_app(settings, WebConfig()) for _ in range(2)]
+    with TestClient(apps[0], base_url="https://testserver", follow_redirects=False) as first, \
+            TestClient(apps[1], base_url="https://testserver", follow_redirects=False) as second:
+        login(first)
+        second.cookies = first.cookies  # one browser; its requests land on either process
+        answer = send(first, "shared.csv", nominals('NA-7201,"HOLT, Ray",03/04/1992,M,,,,'),
+                      "sample-nominals", csrf=page_csrf(first))
+        job_id = answer.json()["id"]
+        first.app.state.upload_jobs.wait(job_id)
+        polled = second.get(f"/api/cases/default/jobs/{job_id}")
+        assert polled.status_code == 200, polled.text
+        assert polled.json()["state"] == "done" and polled.json()["rows_loaded"] == 1
+        assert "shared.csv: 1 rows loaded" in second.get(f"/cases/default/upload?job={job_id}").text
+        other = second.get(f"/api/cases/default/jobs/{job_id}",
+                           headers={"Authorization": f"Bearer {cases.tokens['bea']}"})
+        assert other.status_code == 404  # another user's job reads like none, on any process
+
+
+def test_a_job_whose_server_process_died_reads_as_failed(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    job = Job(new_job_id(), "ana", "default", "big.csv", "sample-nominals", state="running",
+              rows_done=5000, pid=dead.pid)
+    (tmp_path / f"{job.id}.json").write_text(job.as_json())
+    found = JobRegistry(tmp_path).find(job.id, "ana", "default")
+    assert found is not None and found.state == "failed" and "stopped before it finished" in found.error
+    assert JobRegistry(tmp_path).find("../" + job.id, "ana", "default") is None  # ids only, no paths

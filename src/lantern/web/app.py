@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.middleware.base import RequestResponseEndpoint
 
+from lantern.comms.callstore import CallStore
 from lantern.errors import LanternError
 from lantern.security.keys import Keys
 from lantern.security.policy import AccessDenied
@@ -30,6 +31,7 @@ from lantern.settings import Settings
 from lantern.store import Workspace
 from lantern.web.auth import Clock, WebSessions
 from lantern.web.context import CsrfRefused, LoginRequired, ReauthFailed, User, Web
+from lantern.web.jobs import JobRegistry
 from lantern.web.routes import admin, cases, exports, login, network, resolution, review, upload
 from lantern.web.routes import search as search_routes
 
@@ -60,6 +62,14 @@ class WebConfig:
     clock: Clock = time.time  # injectable, so tests can expire a session without sleeping
 
 
+def jobs_folder(workspace: Workspace, settings: Settings) -> Path | None:
+    """Where upload jobs are shared between server processes: the workspace's data folder."""
+    try:
+        return CallStore.for_workspace(workspace, settings.data_dir).folder / "web-jobs"
+    except LanternError:  # PostgreSQL without --data-dir: each process knows its own jobs only
+        return None
+
+
 def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
     """The workbench for the workspace at ``settings.db`` (which must exist: `lantern init`)."""
     config = config or WebConfig()
@@ -81,6 +91,7 @@ def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
     app = FastAPI(title="Lantern workbench API", version="0.1", docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.web = web
+    app.state.upload_jobs = JobRegistry(jobs_folder(workspace, settings))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

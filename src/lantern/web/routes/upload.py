@@ -209,6 +209,7 @@ def ingest_work(web: Web, actor: Actor, case: str, path: Path, profile: Profile,
             if done < total:  # the loader reports after each batch, then once at the end
                 job.rows_done += BATCH_ROWS
             job.bytes_done, job.bytes_total = done, total
+            job.changed()
 
         session = web.session_for(actor)
         try:
