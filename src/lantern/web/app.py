@@ -9,7 +9,9 @@ The routes live in :mod:`lantern.web.routes`, one module per area; this module a
 with the error handlers and the headers that every response gets.
 """
 
+import json
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -48,6 +50,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
+CONFIG_ENV = "LANTERN_SERVE_CONFIG"  # `lantern serve --workers` hands its settings to each worker
 SERVER_THREADS = 40  # anyio's default pool, where FastAPI runs the (synchronous) routes
 HSTS = "max-age=31536000; includeSubDomains"  # under TLS only: a year, as WS-3 asks
 log = logging.getLogger("lantern.web")
@@ -60,6 +63,15 @@ class WebConfig:
     secure_cookies: bool = False  # set when served over TLS: the cookie then never goes over HTTP
     secret: bytes | None = None  # signs cookies; by default the workspace's web cookie key
     clock: Clock = time.time  # injectable, so tests can expire a session without sleeping
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `lantern serve --workers N`, from the settings the
+    command left in the environment (never a password or token: each login is its own)."""
+    given = json.loads(os.environ[CONFIG_ENV])
+    return create_app(Settings(**given["settings"]),
+                      WebConfig(idle_minutes=given["idle_minutes"], session_hours=given["session_hours"],
+                                secure_cookies=given["secure_cookies"]))
 
 
 def jobs_folder(workspace: Workspace, settings: Settings) -> Path | None:
