@@ -5,8 +5,9 @@ Run: .venv/bin/python bench/run.py [--scale quick|full] [--only web,ingest] [--s
 
 Each script of SUITE runs in its own process, one after another (so none shares the cores with
 another), with its quick or full arguments; each writes its figures through ``table.emit``.
-The figures of this run replace those of the same scripts in ``bench/results.json`` (committed:
-a partial run keeps the others, each with its own date, machine and command), and from that file
+The figures of this run replace those of the same scripts at the same scale in
+``bench/results.json`` (committed: a partial run keeps the others, each with its own date,
+machine and command; full-scale figures are kept beside the quick ones), and from that file
 come ``bench/out/table.md`` and the README's performance table between its markers. Every
 script's output goes to ``bench/out/<script>.log``. A script that fails keeps its earlier
 figures, is named at the end, and the run exits 1.
@@ -118,7 +119,8 @@ def with_unit(value: float | None, unit: str) -> str:
 
 def render(results: dict[str, Any]) -> str:
     """The markdown table: one part per script, in SUITE's order, each with its date and command."""
-    runs = [results[b.script] for b in SUITE if b.script in results]
+    keys = [key for b in SUITE for key in (b.script, full_key(b.script)) if key in results]
+    runs = [results[key] for key in keys]
     machines = {r["machine"] for r in runs}
     lines = []
     if len(machines) == 1:
@@ -126,9 +128,10 @@ def render(results: dict[str, Any]) -> str:
     lines += ["Ratios read as times the baseline's cost (above 1: Lantern is slower, or bigger, than the "
               "baseline measured in the same run).", ""]
     about = {b.script: b.about for b in SUITE}
-    for run in runs:
+    for key, run in zip(keys, runs, strict=True):
         where = f"; {run['machine']}" if len(machines) > 1 else ""
-        lines += [f"**{run['bench']}**: {about.get(run['bench'], '')} ({run['date']}, "
+        scale = " (full scale)" if key == full_key(run["bench"]) else ""
+        lines += [f"**{run['bench']}**{scale}: {about.get(run['bench'], '')} ({run['date']}, "
                   f"`bench/{run['command']}`{where})", "",
                   "| measure | Lantern | baseline, same run | baseline | ratio | peak MiB (Lantern / baseline) | note |",
                   "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
@@ -151,11 +154,17 @@ def replace_section(text: str, table: str) -> str:
     return text[:start + len(BEGIN)] + "\n\n" + table + "\n" + text[end:]
 
 
-def merge(results: dict[str, Any], out: Path, scripts: list[str]) -> dict[str, Any]:
+def full_key(script: str) -> str:
+    """Where a script's full-scale figures are kept: beside its quick ones, so that `make bench`
+    (minutes) does not replace what `make bench SCALE=full` (hours) measured."""
+    return f"{script}@full"
+
+
+def merge(results: dict[str, Any], out: Path, scripts: list[str], scale: str = "quick") -> dict[str, Any]:
     for name in scripts:
         produced = out / f"{name}.json"
         if produced.exists():
-            results[name] = json.loads(produced.read_text())
+            results[full_key(name) if scale == "full" else name] = json.loads(produced.read_text())
     return results
 
 
@@ -178,7 +187,8 @@ def main() -> None:
                         help="run nothing: rewrite the table and the README from the results file")
     parser.add_argument("--adopt", default="", metavar="SCRIPTS",
                         help="run nothing; take these scripts' figures from --out (a run started by "
-                             "hand, e.g. a national run of hours) into the results file, then render")
+                             "hand, e.g. a national run of hours; with --scale full, as full-scale "
+                             "figures) into the results file, then render")
     args = parser.parse_args()
 
     names = [b.script for b in SUITE]
@@ -214,7 +224,8 @@ def main() -> None:
             progress.advance(task)
 
     results = json.loads(args.results.read_text()) if args.results.exists() else {}
-    results = merge(results, args.out, [*adopt, *(b.script for b in chosen if b.script not in failed)])
+    results = merge(results, args.out, [*adopt, *(b.script for b in chosen if b.script not in failed)],
+                    args.scale)
     args.results.write_text(json.dumps(results, indent=2) + "\n")
     table = render(results)
     (args.out / "table.md").write_text(table)

@@ -172,3 +172,20 @@ def test_adopt_refuses_a_script_with_no_figures_to_take(tmp_path):
     done = run_suite(tmp_path, "--adopt", "national")
     assert done.returncode == 2
     assert "nothing to adopt" in done.stderr and "national.json" in done.stderr
+
+
+def test_full_scale_figures_are_kept_beside_the_quick_ones(tmp_path):
+    quick = {"national": record("national", [table.Figure("national 8,000 people", 9.0, "s")])}
+    (tmp_path / "results.json").write_text(json.dumps(quick))
+    (tmp_path / "README.md").write_text(f"{run.BEGIN}\n{run.END}\n")
+    (tmp_path / "out").mkdir()
+    full = record("national", [table.Figure("national 1,000,000 people", 3600.0, "s")])
+    (tmp_path / "out" / "national.json").write_text(json.dumps(full))
+
+    done = run_suite(tmp_path, "--adopt", "national", "--scale", "full")
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results == {"national": quick["national"], "national@full": full}
+    readme = (tmp_path / "README.md").read_text()
+    assert readme.index("national 8,000 people") < readme.index("**national** (full scale)") \
+        < readme.index("national 1,000,000 people")
