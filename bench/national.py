@@ -248,7 +248,8 @@ def duckdb_worker(scenario: str) -> None:
     for entry in json.loads((Path(scenario) / "manifest.json").read_text()):
         path = str(Path(scenario) / entry["file"])
         if path.endswith(".jsonl"):
-            found = con.execute("SELECT count(*) FROM read_json(?, format='newline_delimited')", [path]).fetchone()
+            found = con.execute("SELECT count(*) FROM read_json(?, format='newline_delimited', ignore_errors=true)",
+                                [path]).fetchone()
         else:
             delimiter = load_profile(profile_of(Path(scenario), entry)).delimiter
             found = con.execute("SELECT count(*) FROM read_csv(?, delim=?, header=true, quote='\"', "
@@ -382,8 +383,9 @@ def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
                                             "--people", str(people), "--seed", str(seed)], logs / "generate.log")
     done["ingest"] = measure("ingest", [*py, "_ingest", db, str(scenario), where.key_dir or "", where.data_dir or ""],
                              logs / "ingest.log")
-    duck = measure("(duckdb)", [*py, "_duckdb", str(scenario)], logs / "duckdb.log")
-    duck.extra = json.loads(Path(duck.log).read_text().strip().splitlines()[-1])
+    # A baseline that fails (a hostile byte it cannot skip) is recorded; the run goes on.
+    duck = measure("(duckdb)", [*py, "_duckdb", str(scenario)], logs / "duckdb.log", may_fail=True)
+    duck.extra = {} if duck.failed else json.loads(Path(duck.log).read_text().strip().splitlines()[-1])
     done["ingest"].extra = json.loads(Path(done["ingest"].log).read_text().strip().splitlines()[-1])
     for refused in done["ingest"].extra["files_refused"]:
         print(f"    NOTE ingest refused: {refused}")
@@ -392,11 +394,14 @@ def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
     cdr = folder / "national-cdr.csv"
     subprocess.run([*py, "_cdr", str(cdr), str(calls_per_person * people), str(people), str(seed)],
                    check=True, capture_output=True)
+    # From here a stage that fails is recorded and the run goes on: hours in, one failure must
+    # not lose every other figure.
     done["calls"] = measure("calls", lantern(where, "calls", "load", str(cdr), "--layout", "qnet"),
-                            logs / "calls.log")
+                            logs / "calls.log", may_fail=True)
     done["calls"].extra = {"cdr_rows": calls_per_person * people, "cdr_bytes": cdr.stat().st_size,
                            "calls_per_person": calls_per_person}
-    duck_calls = measure("(duckdb calls)", [*py, "_duckdb_cdr", str(cdr)], logs / "duckdb-calls.log")
+    duck_calls = measure("(duckdb calls)", [*py, "_duckdb_cdr", str(cdr)], logs / "duckdb-calls.log",
+                         may_fail=True)
     copy = folder / "spark"
     spark_at = Where(f"sqlite:///{copy / 'lantern.db'}")
     if spark:  # the post-ingest workspace, for the Spark engine (WAL checkpointed: no writer is open)
@@ -409,14 +414,12 @@ def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
         for item in folder.iterdir():
             if item.name.startswith("lantern.db"):
                 (shutil.copytree if item.is_dir() else shutil.copy2)(item, copy / item.name)
-    done["resolve"] = measure("resolve", lantern(where, "resolve"), logs / "resolve.log")
-    done["network"] = measure("network", lantern(where, "network"), logs / "network.log")
-    done["extract"] = measure("extract", lantern(where, "extract"), logs / "extract.log")
-    done["risk"] = measure("risk", lantern(where, "risk", "--csv", str(folder / "risk.csv")), logs / "risk.log")
-    done["review"] = measure("review", lantern(where, "review", "--csv", str(folder / "review.csv")),
-                             logs / "review.log")
-    done["report"] = measure("report", lantern(where, "report", "-o", str(folder / "briefing"),
-                                               "--recipient", "national bench"), logs / "report.log")
+    after = {"resolve": ["resolve"], "network": ["network"], "extract": ["extract"],
+             "risk": ["risk", "--csv", str(folder / "risk.csv")],
+             "review": ["review", "--csv", str(folder / "review.csv")],
+             "report": ["report", "-o", str(folder / "briefing"), "--recipient", "national bench"]}
+    for name, args in after.items():
+        done[name] = measure(name, lantern(where, *args), logs / f"{name}.log", may_fail=True)
     startup = measure("(start-up)", [LANTERN, "profiles"], logs / "startup.log")
     cdr.unlink()  # gigabytes at national scale; the workspace holds what was loaded
     result: dict[str, Any] = {"people": people, "stages": done, "duckdb": duck, "duckdb_calls": duck_calls,
@@ -470,6 +473,7 @@ def print_scale(r: dict[str, Any]) -> None:
     print("|---|---:|---:|---:|---:|---|")
     for s in r["stages"].values():
         base = (f"DuckDB read_csv {duck.seconds:.1f} s, {duck.peak:.0f} MiB (x{s.seconds / duck.seconds:.0f})"
+                if s.name == "ingest" and not duck.failed else f"DuckDB failed: {duck.failed}"
                 if s.name == "ingest" else "")
         if s.name == "calls":
             d = r["duckdb_calls"]
@@ -501,6 +505,8 @@ def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for name in names:
             s1 = a["spark"] if name == "resolve-spark" else a["stages"][name]
             s2 = b["spark"] if name == "resolve-spark" else b["stages"][name]
+            if s1.failed or s2.failed:
+                continue
             cpu_net = exponent(s1.cpu_seconds - cpu0, s2.cpu_seconds - cpu0, n1, n2)
             k = max(cpu_net if cpu_net is not None else 1.0, 1.0)
             r1, r2 = a["counts"]["records"], b["counts"]["records"]
@@ -537,18 +543,25 @@ def figures(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[F
     for r in results:
         n, c, duck = r["people"], r["counts"], r["duckdb"]
         for s in r["stages"].values():
+            if s.failed:
+                out.append(Figure(f"national {s.name}, {n:,} people", s.seconds, "s", peak_mib=s.peak,
+                                  note=f"FAILED: {s.failed}", extra={"failed": s.failed, "people": n}))
+                continue
             fig = Figure(f"national {s.name}, {n:,} people", s.seconds, "s", peak_mib=s.peak,
                          extra={"cpu_seconds": s.cpu_seconds, "process_peak_mib": s.peak_mib, "tree_peak_mib": s.tree_peak_mib,
                                 "people": n, **s.extra, **(c if s.name == "ingest" else {})})
-            if s.name == "ingest":
+            if s.name == "ingest" and not duck.failed:
                 fig.baseline, fig.baseline_value = "DuckDB read_csv/read_json of every export, count(*)", duck.seconds
                 fig.baseline_peak_mib = duck.peak
                 fig.extra["duckdb_rows"] = duck.extra.get("rows")
+            elif s.name == "ingest":
+                fig.note = f"DuckDB baseline failed: {duck.failed}"
             if s.name == "calls":
                 fig.measure = (f"national calls: `lantern calls load` of {s.extra['cdr_rows']:,} CDR rows "
                                f"({s.extra['calls_per_person']} a person), {n:,} people")
-                fig.baseline, fig.baseline_value = "DuckDB read_csv of the same CDR, count(*)", r["duckdb_calls"].seconds
-                fig.baseline_peak_mib = r["duckdb_calls"].peak
+                if not r["duckdb_calls"].failed:
+                    fig.baseline, fig.baseline_value = "DuckDB read_csv of the same CDR, count(*)", r["duckdb_calls"].seconds
+                    fig.baseline_peak_mib = r["duckdb_calls"].peak
             out.append(fig)
         if "spark" in r and r["spark"].failed:
             s = r["spark"]
