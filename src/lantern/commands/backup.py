@@ -26,6 +26,7 @@ from lantern.commands.calls import bulk_store
 from lantern.commands.context import session_of, settings_of
 from lantern.errors import LanternError
 from lantern.output import console
+from lantern.processes import alive
 from lantern.security import audit
 from lantern.security.checkpoint import checkpoint_to_text
 from lantern.security.keys import Keys
@@ -117,21 +118,11 @@ def _remove_stale_staging(folder: Path, mine: Path) -> list[str]:
             owner = int((staged / OWNER).read_text())
         except (OSError, ValueError):
             continue  # not ours to judge: no owner file that we wrote
-        if _alive(owner):
+        if alive(owner):
             continue
         shutil.rmtree(staged, ignore_errors=True)
         removed.append(staged.name)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _data_folder(workspace: Workspace, settings: Settings) -> Path | None:

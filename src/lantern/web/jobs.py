@@ -25,6 +25,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+from lantern.processes import alive
+
 log = logging.getLogger(__name__)
 KEEP_FINISHED = 200  # finished jobs remembered before the oldest are forgotten
 SAVE_EVERY = 0.5  # seconds between two writes of a running job's progress
@@ -73,16 +75,6 @@ class Job:
         return cls(**json.loads(text))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class JobRegistry:
     """The jobs of this server, kept in memory and, where the workspace has a data folder, in
     ``folder`` for the other server processes."""
@@ -125,7 +117,7 @@ class JobRegistry:
             job = self._jobs.get(job_id) or self._load(job_id)
         if job is None or not secrets.compare_digest(job.owner, owner) or job.case != case:
             return None
-        if not job.finished and job.thread is None and not _alive(job.pid):
+        if not job.finished and job.thread is None and not alive(job.pid):
             job.state, job.error = "failed", DIED
         return job
 
