@@ -39,6 +39,7 @@ from lantern.graph.edges import (
 )
 from lantern.resolve.objects import keyer
 from lantern.store import tables
+from lantern.store.chunks import in_chunks
 
 ALGORITHM_VERSION = "lantern-network-v2"
 # A phone used by more people than this is a switchboard or a shared line, not a tie.
@@ -119,11 +120,9 @@ def person_entities(conn: Connection, case_id: int) -> dict[int, str]:
 def _values(conn: Connection, records: Iterable[int], props: Iterable[str]) -> dict[int, dict[str, str]]:
     s = tables.statements
     out: dict[int, dict[str, str]] = defaultdict(dict)
-    wanted = list(records)
-    for start in range(0, len(wanted), 50_000):  # stay under database parameter limits
+    for chunk in in_chunks(records):
         for record, prop, value in conn.execute(select(s.c.record_id, s.c.prop, s.c.value).where(
-                s.c.prop.in_(list(props)), s.c.value.is_not(None),
-                s.c.record_id.in_(wanted[start:start + 50_000]))):
+                s.c.prop.in_(list(props)), s.c.value.is_not(None), s.c.record_id.in_(chunk))):
             out[int(record)].setdefault(prop, value)
     return out
 
@@ -139,9 +138,10 @@ def _phone_users(conn: Connection, entity_of: dict[int, str]) -> dict[str, dict[
     """number -> {person: a record of theirs that gives it}, for numbers few enough people give."""
     s = tables.statements
     users: dict[str, dict[str, int]] = defaultdict(dict)
-    for record, number in conn.execute(select(s.c.record_id, s.c.value).where(
-            s.c.prop == "phone", s.c.value.is_not(None), s.c.record_id.in_(list(entity_of)))):
-        users[number].setdefault(entity_of[int(record)], int(record))
+    for chunk in in_chunks(entity_of):
+        for record, number in conn.execute(select(s.c.record_id, s.c.value).where(
+                s.c.prop == "phone", s.c.value.is_not(None), s.c.record_id.in_(chunk))):
+            users[number].setdefault(entity_of[int(record)], int(record))
     return {number: people for number, people in users.items() if len(people) <= MAX_USERS_PER_PHONE}
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, select
 
 from lantern.graph.build import entities_of
 from lantern.store import tables
+from lantern.store.chunks import in_chunks
 
 r, s, lk, src = tables.records, tables.statements, tables.links, tables.sources
 
@@ -75,12 +76,12 @@ def values_of(conn: Connection, records: Iterable[int], props: Iterable[str],
 
     With ``originals``, a value that was written but could not be cleaned ("about 15") counts
     too, as written: what matters for a recording rate is that the force recorded it."""
-    wanted, props = sorted(set(records)), list(props)
+    props = list(props)
     out: dict[int, dict[str, str]] = defaultdict(dict)
-    for start in range(0, len(wanted), 20_000):
+    for chunk in in_chunks(records):
         for record, prop, value, original in conn.execute(
                 select(s.c.record_id, s.c.prop, s.c.value, s.c.original)
-                .where(s.c.record_id.in_(wanted[start:start + 20_000]), s.c.prop.in_(props))
+                .where(s.c.record_id.in_(chunk), s.c.prop.in_(props))
                 .order_by(s.c.id)):
             given = value if value is not None else original if originals else None
             if given is not None and given.strip():

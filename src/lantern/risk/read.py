@@ -29,6 +29,7 @@ from lantern.risk.facts import (
     parse_when,
 )
 from lantern.store import tables
+from lantern.store.chunks import in_chunks
 
 # The only statement properties the risk reader selects (see the module docstring).
 PERSON_PROPERTIES = ("dob", "age")
@@ -37,7 +38,6 @@ PLACE_PROPERTIES = ("name", "address", "postcode")
 READ_PROPERTIES = frozenset((*PERSON_PROPERTIES, *EVENT_PROPERTIES, *PLACE_PROPERTIES))
 # Links from a person's record to an event or a place that put them somewhere, at some time.
 PERSON_EVENT_LINKS = ("reported-missing", "subject-of", "suspect-in", "victim-in", "witness-in", "present-at")
-CHUNK = 20_000  # stay under database parameter limits
 
 
 def protected_properties() -> frozenset[str]:
@@ -51,17 +51,11 @@ def _guard() -> None:
         raise RuntimeError(f"the risk reader must not read protected characteristics: {sorted(leaked)}")
 
 
-def _chunks(values: Iterable[int]) -> Iterable[list[int]]:
-    ordered = sorted(values)
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start:start + CHUNK]
-
-
 def _statements(conn: Connection, records: Iterable[int], props: Iterable[str]) -> dict[int, dict[str, list[str]]]:
     s = tables.statements
     out: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     wanted = [p for p in props if p in READ_PROPERTIES]
-    for chunk in _chunks(records):
+    for chunk in in_chunks(records):
         for record, prop, value in conn.execute(select(s.c.record_id, s.c.prop, s.c.value).where(
                 s.c.record_id.in_(chunk), s.c.prop.in_(wanted), s.c.value.is_not(None))
                 .order_by(s.c.id)):

@@ -11,6 +11,7 @@ from lantern.risk.read import read_case
 from lantern.risk.score import Assessment, assess_facts
 from lantern.risk.weights import Weights, load_weights
 from lantern.store import tables
+from lantern.store.chunks import in_chunks
 from lantern.text.indicators import lexicon
 from lantern.text.store import indicator_hits
 
@@ -43,9 +44,10 @@ def display_names(conn: Connection, case_id: int, entities: set[str]) -> dict[st
     resolution_run = conn.scalar(select(runs.c.resolution_run_id).where(runs.c.case_id == case_id)
                                  .order_by(runs.c.id.desc()).limit(1))
     names: dict[str, str] = {}
-    for entity, name in conn.execute(
-            select(c.c.entity_id, s.c.value).join(s, s.c.record_id == c.c.record_id)
-            .where(c.c.run_id == resolution_run, c.c.entity_id.in_(sorted(entities)), s.c.prop == "name",
-                   s.c.value.is_not(None)).order_by(s.c.id)):
-        names.setdefault(entity, name)
+    for chunk in in_chunks(entities):
+        for entity, name in conn.execute(
+                select(c.c.entity_id, s.c.value).join(s, s.c.record_id == c.c.record_id)
+                .where(c.c.run_id == resolution_run, c.c.entity_id.in_(chunk), s.c.prop == "name",
+                       s.c.value.is_not(None)).order_by(s.c.id)):
+            names.setdefault(entity, name)
     return names
