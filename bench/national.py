@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from table import Figure, emit  # bench/table.py (the script's folder is on sys.path)
+from table import Figure, emit, out_dir  # bench/table.py (the script's folder is on sys.path)
 
 HERE = Path(__file__).resolve()
 LANTERN = str(Path(sys.executable).with_name("lantern"))
@@ -615,6 +615,10 @@ def main() -> None:
                         "(recorded as not finished; the run goes on)")
     parser.add_argument("--spark-memory", default="6g",
                         help="the Spark driver's heap in local mode (default 6g; PYSPARK_SUBMIT_ARGS wins)")
+    parser.add_argument("--again", action="append", default=[], choices=STAGES[3:], metavar="STAGE",
+                        help="measure this stage again (repeatable) on the builds kept in --workspace, "
+                             "replacing its figures in the figures file of the earlier run (e.g. after "
+                             "a fix, when the stages before it took an hour)")
     parser.add_argument("--calls-per-person", type=int, default=CALLS_PER_PERSON,
                         help=f"rows of the bulk provider CDR per person (default {CALLS_PER_PERSON}: "
                              "50M calls at 1M people)")
@@ -626,6 +630,11 @@ def main() -> None:
     if not 1 <= forces <= MAX_FORCES:
         raise SystemExit(f"--forces must be between 1 and {MAX_FORCES}")
     started = time.perf_counter()
+    if args.again:
+        if args.workspace is None:
+            raise SystemExit("--again needs the --workspace of the earlier run")
+        again(args, started)
+        return
     root = args.workspace or Path(tempfile.mkdtemp(prefix="lantern-national-"))
     print(f"National run: scales {', '.join(f'{n:,}' for n in scales)} people; workspace {root}")
     try:
@@ -647,6 +656,77 @@ def main() -> None:
                 pg_database(args.db, name, drop=True)
 
 
+def again(args: argparse.Namespace, started: float) -> None:
+    """Measure some stages again on the kept builds; the other figures stay as the earlier run
+    measured them (read back from its figures file), and growth is worked out afresh."""
+    earlier = json.loads((out_dir() / "national.json").read_text())
+    results = from_figures(earlier)
+    for r in results:
+        if args.people and r["people"] not in args.people:
+            continue
+        folder = args.workspace / f"people-{r['people']}"
+        where = Where(f"sqlite:///{folder / 'lantern.db'}")
+        print(f"  again at {r['people']:,} people: {', '.join(args.again)}", flush=True)
+        for name in args.again:
+            r["stages"][name] = measure(name, lantern(where, *stage_args(name, folder)),
+                                        folder / "logs" / f"{name}.log", may_fail=True)
+        r["counts"] = counts(sqlalchemy_url(where.db), folder / "scenario")
+    startup = measure("(start-up)", [LANTERN, "profiles"], args.workspace / "startup-again.log")
+    for r in results:  # the fixed cost every stage pays, measured now for the growth figures
+        r["startup"] = startup
+    args.people = [r["people"] for r in results]
+    args.forces, args.calls_per_person = earlier["scale"]["forces"], earlier["scale"]["calls_per_person"]
+    args.spark = earlier["scale"].get("spark", False)
+    args.again_of = f"{earlier['command']} ({earlier['date']})"
+    report(results, args, args.people, started, final=True)
+
+
+def stage_args(name: str, folder: Path) -> list[str]:
+    return {"resolve": ["resolve"], "network": ["network"], "extract": ["extract"],
+            "risk": ["risk", "--csv", str(folder / "risk.csv")],
+            "review": ["review", "--csv", str(folder / "review.csv")],
+            "report": ["report", "-o", str(folder / "briefing"), "--recipient", "national bench"]}[name]
+
+
+def from_figures(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The earlier run's scales rebuilt from its figures file (stages, baselines, Spark, parity)."""
+    def stage(name: str, f: dict[str, Any]) -> Stage:
+        x = f.get("extra", {})
+        return Stage(name, f["value"], x.get("process_peak_mib", f.get("peak_mib") or 0.0),
+                     x.get("tree_peak_mib", f.get("peak_mib") or 0.0), "", x.get("cpu_seconds", 0.0),
+                     {k: v for k, v in x.items() if k not in ("cpu_seconds", "process_peak_mib", "tree_peak_mib")},
+                     x.get("failed", ""))
+
+    def baseline(name: str, f: dict[str, Any], rows: Any) -> Stage:
+        return Stage(name, f.get("baseline_value") or 0.0, f.get("baseline_peak_mib") or 0.0,
+                     f.get("baseline_peak_mib") or 0.0, "", 0.0, {"rows": rows},
+                     "" if f.get("baseline_value") else f.get("note", "failed"))
+
+    results = []
+    for n in run["scale"]["people"]:
+        suffix = f", {n:,} people"
+        mine = [f for f in run["figures"] if f["measure"].endswith(suffix)]
+        r: dict[str, Any] = {"people": n, "stages": {}, "counts": run["scale"]["counts"][str(n)],
+                             "startup": Stage("(start-up)", 0.0, 0.0, 0.0, "")}
+        for f in mine:
+            m = f["measure"]
+            name = next((s for s in STAGES if m.startswith((f"national {s},", f"national {s}:"))), None)
+            if name:
+                r["stages"][name] = stage(name, f)
+                if name == "ingest":
+                    r["duckdb"] = baseline("(duckdb)", f, f["extra"].get("duckdb_rows"))
+                if name == "calls":
+                    r["duckdb_calls"] = baseline("(duckdb calls)", f, None)
+            elif m.startswith("national resolve on Spark"):
+                r["spark"] = stage("resolve on Spark", f)
+                r["spark"].failed = r["spark"].failed or (f.get("note", "").removeprefix("did not finish: ")
+                                                          if f.get("note", "").startswith("did not") else "")
+            elif m.startswith("national Spark vs DuckDB"):
+                r["parity"] = f["extra"]
+        results.append(r)
+    return results
+
+
 def report(results: list[dict[str, Any]], args: argparse.Namespace, scales: list[int], started: float,
            final: bool) -> None:
     if final:
@@ -663,7 +743,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, scales: list
                 "forces": args.forces, "calls_per_person": args.calls_per_person,
                 "seed": args.seed, "spark": bool(args.spark or args.spark_at), "wall_seconds": round(wall, 1),
                 "counts": {r["people"]: r["counts"] for r in results},
-                **({} if final else {"unfinished": f"scales {', '.join(map(str, scales))} asked"})},
+                **({} if final else {"unfinished": f"scales {', '.join(map(str, scales))} asked"}),
+                **({"again_of": args.again_of} if getattr(args, "again_of", None) else {})},
          libraries=("duckdb", "splink", "igraph", "pyspark", "sqlalchemy"))
 
 

@@ -77,3 +77,37 @@ def test_growth_never_extrapolates_below_linear():
     rows = national.growth([_result(1000, 1.0), _result(4000, 1.5)])
     assert all(r["k_used"] == 1.0 for r in rows)
     assert national.exponent(0, 1, 1, 2) is None
+
+
+def test_an_earlier_runs_figures_read_back_as_the_stages_that_made_them():
+    """--again rebuilds the earlier run from its figures file, then measures some stages anew."""
+    import dataclasses
+
+    def scale(people: int, factor: float) -> dict:
+        r = _result(people, factor)
+        r["stages"]["calls"].extra = {"cdr_rows": 50 * people, "calls_per_person": 50, "cdr_bytes": 1}
+        r["stages"]["network"].failed = "exited 1: too many SQL variables"
+        r["duckdb"] = national.Stage("(duckdb)", 0.5, 90, 90, "", 0.4, {"rows": 7})
+        r["duckdb_calls"] = national.Stage("(duckdb calls)", 0.2, 80, 80, "", 0.2, {"rows": 50 * people})
+        r["counts"] = {"records": 10 * people}
+        return r
+
+    results = [scale(1000, 1.0), scale(4000, 4.0)]
+    results[1]["spark"] = national.Stage("resolve on Spark", 99.0, 500, 2000, "", 9.0)
+    results[1]["parity"] = {"identical": True, "ari": 1.0}
+    written = {"scale": {"people": [1000, 4000], "counts": {"1000": {"records": 1}, "4000": {"records": 4}}},
+               "figures": [dict(dataclasses.asdict(f), ratio=f.ratio)
+                           for f in national.figures(results, national.growth(results))]}
+    back = national.from_figures(written)
+    assert [r["people"] for r in back] == [1000, 4000]
+    for before, after in zip(results, back, strict=True):
+        assert set(after["stages"]) == set(national.STAGES)
+        for name, stage in before["stages"].items():
+            got = after["stages"][name]
+            assert got.failed == stage.failed
+            if not stage.failed:
+                assert (got.seconds, got.cpu_seconds, got.peak_mib, got.tree_peak_mib) == pytest.approx(
+                    (stage.seconds, stage.cpu_seconds, stage.peak_mib, stage.tree_peak_mib))
+        assert after["duckdb"].seconds == pytest.approx(0.5)
+    assert back[1]["spark"].seconds == pytest.approx(99.0) and back[1]["parity"]["identical"]
+    assert back[1]["stages"]["calls"].extra["cdr_rows"] == 200_000
