@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lantern.store import tables
-from lantern.store.chunks import PARAMETERS, in_chunks
+from lantern.store.chunks import PARAMETERS, in_chunks, unindexed
 
 
 def test_chunks_are_distinct_sorted_and_small_enough():
@@ -23,3 +23,15 @@ def test_a_chunk_is_a_statement_the_database_takes(workspace):
         found = [conn.execute(select(tables.records.c.id).where(tables.records.c.id.in_(chunk))).all()
                  for chunk in in_chunks(ids)]
     assert len(found) == 3 and all(rows == [] for rows in found)
+
+
+def test_a_property_asked_for_a_chunk_of_records_is_looked_up_by_record(sqlite_workspace):
+    """SQLite would otherwise scan every statement of the property for each chunk (seconds each
+    at national scale): the plan must go through the record index."""
+    s = tables.statements
+    query = select(s.c.value).where(unindexed(s.c.prop).in_(["date"]), s.c.record_id.in_([1, 2, 3]))
+    with sqlite_workspace.reader() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        plan = " ".join(str(row) for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(query.compile(compile_kwargs={"literal_binds": True}))))
+    assert "record_id" in plan and "prop_value" not in plan

@@ -39,7 +39,7 @@ from lantern.graph.edges import (
 )
 from lantern.resolve.objects import keyer
 from lantern.store import tables
-from lantern.store.chunks import in_chunks
+from lantern.store.chunks import in_chunks, unindexed
 
 ALGORITHM_VERSION = "lantern-network-v2"
 # A phone used by more people than this is a switchboard or a shared line, not a tie.
@@ -122,7 +122,7 @@ def _values(conn: Connection, records: Iterable[int], props: Iterable[str]) -> d
     out: dict[int, dict[str, str]] = defaultdict(dict)
     for chunk in in_chunks(records):
         for record, prop, value in conn.execute(select(s.c.record_id, s.c.prop, s.c.value).where(
-                s.c.prop.in_(list(props)), s.c.value.is_not(None), s.c.record_id.in_(chunk))):
+                unindexed(s.c.prop).in_(list(props)), s.c.value.is_not(None), s.c.record_id.in_(chunk))):
             out[int(record)].setdefault(prop, value)
     return out
 
@@ -140,7 +140,7 @@ def _phone_users(conn: Connection, entity_of: dict[int, str]) -> dict[str, dict[
     users: dict[str, dict[str, int]] = defaultdict(dict)
     for chunk in in_chunks(entity_of):
         for record, number in conn.execute(select(s.c.record_id, s.c.value).where(
-                s.c.prop == "phone", s.c.value.is_not(None), s.c.record_id.in_(chunk))):
+                unindexed(s.c.prop) == "phone", s.c.value.is_not(None), s.c.record_id.in_(chunk))):
             users[number].setdefault(entity_of[int(record)], int(record))
     return {number: people for number, people in users.items() if len(people) <= MAX_USERS_PER_PHONE}
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 
 from lantern.graph.build import entities_of
 from lantern.store import tables
-from lantern.store.chunks import in_chunks
+from lantern.store.chunks import in_chunks, unindexed
 
 r, s, lk, src = tables.records, tables.statements, tables.links, tables.sources
 
@@ -81,7 +81,7 @@ def values_of(conn: Connection, records: Iterable[int], props: Iterable[str],
     for chunk in in_chunks(records):
         for record, prop, value, original in conn.execute(
                 select(s.c.record_id, s.c.prop, s.c.value, s.c.original)
-                .where(s.c.record_id.in_(chunk), s.c.prop.in_(props))
+                .where(s.c.record_id.in_(chunk), unindexed(s.c.prop).in_(props))
                 .order_by(s.c.id)):
             given = value if value is not None else original if originals else None
             if given is not None and given.strip():

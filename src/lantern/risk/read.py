@@ -29,7 +29,7 @@ from lantern.risk.facts import (
     parse_when,
 )
 from lantern.store import tables
-from lantern.store.chunks import in_chunks
+from lantern.store.chunks import in_chunks, unindexed
 
 # The only statement properties the risk reader selects (see the module docstring).
 PERSON_PROPERTIES = ("dob", "age")
@@ -57,7 +57,7 @@ def _statements(conn: Connection, records: Iterable[int], props: Iterable[str]) 
     wanted = [p for p in props if p in READ_PROPERTIES]
     for chunk in in_chunks(records):
         for record, prop, value in conn.execute(select(s.c.record_id, s.c.prop, s.c.value).where(
-                s.c.record_id.in_(chunk), s.c.prop.in_(wanted), s.c.value.is_not(None))
+                s.c.record_id.in_(chunk), unindexed(s.c.prop).in_(wanted), s.c.value.is_not(None))
                 .order_by(s.c.id)):
             out[int(record)][prop].append(value)
     return out
