@@ -19,6 +19,7 @@ from lantern.graph.edges import children_among
 from lantern.graph.service import latest_network
 from lantern.security.pseudonymise import Pseudonymiser, victim_record_ids
 from lantern.store import tables
+from lantern.store.chunks import in_chunks, unindexed
 
 
 @dataclass(frozen=True)
@@ -37,20 +38,22 @@ def network_view(conn: Connection, case_id: int, pseudonymiser: Pseudonymiser | 
                e.c.evidence_json).where(e.c.run_id == run_id))]
     people = sorted({p for edge in edges for p in (edge["entity_a"], edge["entity_b"])})
     records: dict[str, list[int]] = {}
-    for record, entity in conn.execute(select(c.c.record_id, c.c.entity_id).where(
-            c.c.run_id == resolution_run, c.c.entity_id.in_(people))):
-        records.setdefault(entity, []).append(int(record))
+    for chunk in in_chunks(people):
+        for record, entity in conn.execute(select(c.c.record_id, c.c.entity_id).where(
+                c.c.run_id == resolution_run, c.c.entity_id.in_(chunk))):
+            records.setdefault(entity, []).append(int(record))
     victims = victim_record_ids(conn, case_id)
-    names: dict[int, str] = {int(r): v for r, v in conn.execute(select(s.c.record_id, s.c.value).where(
-        s.c.prop == "name", s.c.value.is_not(None),
-        s.c.record_id.in_([r for rs in records.values() for r in rs])))}
+    names: dict[int, str] = {}
+    for chunk in in_chunks(r for rs in records.values() for r in rs):
+        names.update((int(r), v) for r, v in conn.execute(select(s.c.record_id, s.c.value).where(
+            unindexed(s.c.prop) == "name", s.c.value.is_not(None), s.c.record_id.in_(chunk))))
     groups = {row.entity_id: row for row in conn.execute(select(g).where(g.c.run_id == run_id))}
     entity_of = {record: entity for entity, rs in records.items() for record in rs}
     children = children_among(births(conn, entity_of),
                               ((e["entity_a"], e["entity_b"], e["last_seen"]) for e in edges))
     # A victim's namesake (or a record resolution left apart) must not show the victim's name.
-    victim_names = {v.casefold() for (v,) in conn.execute(select(s.c.value).where(
-        s.c.prop == "name", s.c.value.is_not(None), s.c.record_id.in_(list(victims))))}
+    victim_names = {v.casefold() for chunk in in_chunks(victims) for (v,) in conn.execute(select(s.c.value).where(
+        unindexed(s.c.prop) == "name", s.c.value.is_not(None), s.c.record_id.in_(chunk)))}
     nodes = []
     for person in people:
         own = records.get(person, [])
