@@ -677,8 +677,14 @@ def again(args: argparse.Namespace, started: float) -> None:
     args.people = [r["people"] for r in results]
     args.forces, args.calls_per_person = earlier["scale"]["forces"], earlier["scale"]["calls_per_person"]
     args.spark = earlier["scale"].get("spark", False)
-    args.again_of = f"{earlier['command']} ({earlier['date']})"
-    report(results, args, args.people, started, final=True)
+    # The table names the run that measured most stages; the stages measured again are listed.
+    args.again_of = earlier["scale"].get("again_of") or earlier["command"]
+    args.agains = [*earlier["scale"].get("agains", []),
+                   f"{' '.join(sys.argv[1:])} ({time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC)"]
+    written = report(results, args, args.people, started, final=True)
+    record = json.loads(written.read_text())
+    record["command"] = args.again_of
+    written.write_text(json.dumps(record, indent=2, default=str))
 
 
 def stage_args(name: str, folder: Path) -> list[str]:
@@ -728,7 +734,7 @@ def from_figures(run: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace, scales: list[int], started: float,
-           final: bool) -> None:
+           final: bool) -> Path:
     if final:
         for r in results:
             print_scale(r)
@@ -738,13 +744,13 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, scales: list
     wall = time.perf_counter() - started
     if final:
         print(f"\nwall time {wall:.0f} s")
-    emit("national", figures(results, rows),
+    return emit("national", figures(results, rows),
          scale={"people": [r["people"] for r in results], "store": "postgresql" if args.db else "sqlite",
                 "forces": args.forces, "calls_per_person": args.calls_per_person,
                 "seed": args.seed, "spark": bool(args.spark or args.spark_at), "wall_seconds": round(wall, 1),
                 "counts": {r["people"]: r["counts"] for r in results},
                 **({} if final else {"unfinished": f"scales {', '.join(map(str, scales))} asked"}),
-                **({"again_of": args.again_of} if getattr(args, "again_of", None) else {})},
+                **({"again_of": args.again_of, "agains": args.agains} if getattr(args, "again_of", None) else {})},
          libraries=("duckdb", "splink", "igraph", "pyspark", "sqlalchemy"))
 
 

@@ -131,8 +131,10 @@ def render(results: dict[str, Any]) -> str:
     for key, run in zip(keys, runs, strict=True):
         where = f"; {run['machine']}" if len(machines) > 1 else ""
         scale = " (full scale)" if key == full_key(run["bench"]) else ""
+        agains = run.get("scale", {}).get("agains", [])
+        again = "; measured again after fixes: " + "; ".join(f"`{a}`" for a in agains) if agains else ""
         lines += [f"**{run['bench']}**{scale}: {about.get(run['bench'], '')} ({run['date']}, "
-                  f"`bench/{run['command']}`{where})", "",
+                  f"`bench/{run['command']}`{again}{where})", "",
                   "| measure | Lantern | baseline, same run | baseline | ratio | peak MiB (Lantern / baseline) | note |",
                   "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
         for f in run["figures"]:
