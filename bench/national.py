@@ -414,12 +414,8 @@ def run_scale(people: int, forces: int, seed: int, folder: Path, spark: bool,
         for item in folder.iterdir():
             if item.name.startswith("lantern.db"):
                 (shutil.copytree if item.is_dir() else shutil.copy2)(item, copy / item.name)
-    after = {"resolve": ["resolve"], "network": ["network"], "extract": ["extract"],
-             "risk": ["risk", "--csv", str(folder / "risk.csv")],
-             "review": ["review", "--csv", str(folder / "review.csv")],
-             "report": ["report", "-o", str(folder / "briefing"), "--recipient", "national bench"]}
-    for name, args in after.items():
-        done[name] = measure(name, lantern(where, *args), logs / f"{name}.log", may_fail=True)
+    for name in STAGES[3:]:  # resolve, network, extract, risk, review, report
+        done[name] = measure(name, lantern(where, *stage_args(name, folder)), logs / f"{name}.log", may_fail=True)
     startup = measure("(start-up)", [LANTERN, "profiles"], logs / "startup.log")
     cdr.unlink()  # gigabytes at national scale; the workspace holds what was loaded
     result: dict[str, Any] = {"people": people, "stages": done, "duckdb": duck, "duckdb_calls": duck_calls,
