@@ -24,6 +24,7 @@ from sqlalchemy import inspect
 from lantern import __version__
 from lantern.commands.calls import bulk_store
 from lantern.commands.context import session_of, settings_of
+from lantern.comms.callstore import CallStore
 from lantern.errors import LanternError
 from lantern.output import console
 from lantern.processes import alive
@@ -32,7 +33,6 @@ from lantern.security.checkpoint import checkpoint_to_text
 from lantern.security.keys import Keys
 from lantern.security.policy import Permission
 from lantern.security.session import Session
-from lantern.settings import Settings
 from lantern.store import Workspace
 from lantern.store import backup as archive_io
 
@@ -125,12 +125,6 @@ def _remove_stale_staging(folder: Path, mine: Path) -> list[str]:
     return removed
 
 
-def _data_folder(workspace: Workspace, settings: Settings) -> Path | None:
-    if settings.data_dir:
-        return Path(settings.data_dir)
-    return workspace.path.with_name(workspace.path.name + ".data") if workspace.path else None
-
-
 def _database_files(workspace: Workspace) -> list[Path]:
     assert workspace.path is not None
     return [workspace.path] + [workspace.path.with_name(workspace.path.name + s)
@@ -217,7 +211,7 @@ def restore(
     settings = settings_of(ctx)
     workspace = Workspace(settings.db)
     keys = Keys.for_workspace(workspace, settings.key_dir)
-    manifest = _restore_files(archive, workspace, keys, _data_folder(workspace, settings), force)
+    manifest = _restore_files(archive, workspace, keys, CallStore.folder_of(workspace, settings.data_dir), force)
     upgraded_from = None
     if workspace.revision() != workspace.head_revision():
         upgraded_from = workspace.revision()

@@ -51,6 +51,14 @@ class CallStore:
             return cls(workspace.path.with_name(workspace.path.name + ".data"))
         raise LanternError("a PostgreSQL workspace needs --data-dir (LANTERN_DATA_DIR) for bulk call data")
 
+    @classmethod
+    def folder_of(cls, workspace: Workspace, data_dir: str | None) -> Path | None:
+        """The workspace's data folder, or None where it has none (PostgreSQL without --data-dir)."""
+        try:
+            return cls.for_workspace(workspace, data_dir).folder
+        except LanternError:
+            return None
+
     def path(self, case_id: int) -> Path:
         return self.folder / f"case-{case_id}-calls.duckdb"
 

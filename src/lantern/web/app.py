@@ -76,10 +76,8 @@ def app_from_environment() -> FastAPI:
 
 def jobs_folder(workspace: Workspace, settings: Settings) -> Path | None:
     """Where upload jobs are shared between server processes: the workspace's data folder."""
-    try:
-        return CallStore.for_workspace(workspace, settings.data_dir).folder / "web-jobs"
-    except LanternError:  # PostgreSQL without --data-dir: each process knows its own jobs only
-        return None
+    folder = CallStore.folder_of(workspace, settings.data_dir)
+    return None if folder is None else folder / "web-jobs"  # None: each process knows its own jobs only
 
 
 def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
