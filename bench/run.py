@@ -67,7 +67,7 @@ SUITE = [
     Bench("web", "--people 2000 --users 50 --seconds 60", "--people 100000 --users 50 --seconds 60",
           "the web workbench under load against a framework-only endpoint"),
     Bench("national", "--people 2000 --people 8000 --forces 43 --spark",
-          "--people 100000 --people 1000000 --forces 43 --spark-at 100000 --spark --spark-timeout 2400",
+          "--people 100000 --people 1000000 --forces 43 --spark-at 100000 --spark --spark-timeout 3600",
           "every stage end to end across 43 forces, and its growth", full_limit=4 * 3600),
 ]
 

@@ -102,26 +102,45 @@ def test_without_pyspark_the_engine_says_how_to_get_it(monkeypatch):
 
 
 @needs_spark
-def test_spark_jaro_winkler_is_duckdbs_to_the_last_bit():
+@pytest.mark.parametrize("similarity", spark_engine.SIMILARITIES)
+def test_spark_jaro_winkler_is_duckdbs_to_the_last_bit(similarity, monkeypatch):
     import duckdb
     import pyarrow as pa
 
+    monkeypatch.setenv(spark_engine.SIMILARITY_ENV, similarity)
     names = ["mcdonaldson", "macdonaldson", "abena", "anna", "smith", "smyth", "aaliyah", "kayleigh",
              "mohammed", "muhammad", "lukasz", "łukasz", "a", "b", "ab", "ba", "christopher", "kristoffer",
-             "oneil", "o neil", "王伟", "王芳", "jones", "joney"]
+             "oneil", "o neil", "王伟", "王芳", "jones", "joney", "", None]
     pairs = pa.table({"a": [a for a, _ in product(names, names)], "b": [b for _, b in product(names, names)]})
     con = duckdb.connect()
     con.register("pairs", pairs)
     expected = {(a, b): jw for a, b, jw in con.execute(
         "SELECT a, b, jaro_winkler_similarity(a, b) FROM pairs").fetchall()}
     spark = spark_engine.session()
+    jaro_winkler = spark_engine.jaro_winkler("a", "b")
+    assert jaro_winkler.startswith(spark_engine.UDF_NAME) == (similarity == "duckdb")
     found = {(r.a, r.b): r.jw for r in spark.createDataFrame(pairs).selectExpr(
-        "a", "b", spark_engine.jaro_winkler_sql("a", "b") + " AS jw").collect()}
+        "a", "b", jaro_winkler + " AS jw").collect()}
     assert found == expected
 
 
+def test_jaro_winkler_runs_in_duckdb_on_a_local_master_and_in_spark_sql_on_a_cluster(monkeypatch):
+    monkeypatch.delenv(spark_engine.SIMILARITY_ENV, raising=False)
+    assert spark_engine.similarity() == "duckdb"  # local[2], from the module's fixture
+    monkeypatch.setenv(spark_engine.MASTER_ENV, "spark://cluster:7077")
+    assert spark_engine.similarity() == "sql"  # executors may have no Python packages
+    assert "aggregate(" in spark_engine.jaro_winkler("a", "b")
+    monkeypatch.setenv(spark_engine.SIMILARITY_ENV, "duckdb")
+    assert spark_engine.jaro_winkler("a", "b") == f"{spark_engine.UDF_NAME}(a, b)"
+    monkeypatch.setenv(spark_engine.SIMILARITY_ENV, "rapidfuzz")
+    with pytest.raises(LanternError, match="LANTERN_SPARK_SIMILARITY='rapidfuzz': choose one of duckdb, sql"):
+        spark_engine.similarity()
+
+
 @needs_spark
-def test_spark_scores_the_same_model_into_the_same_clusters(scenario):
+@pytest.mark.parametrize("similarity", spark_engine.SIMILARITIES)
+def test_spark_scores_the_same_model_into_the_same_clusters(scenario, similarity, monkeypatch):
+    monkeypatch.setenv(spark_engine.SIMILARITY_ENV, similarity)
     records = records_of(scenario / "lantern.db")
     rows = [r.features() for r in records]
     on_duckdb = model.score([dict(r) for r in rows])

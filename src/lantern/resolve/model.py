@@ -52,7 +52,7 @@ _DIALECT_SQL: dict[str, tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], s
     "duckdb": (),
     "spark": (
         (re.compile(r"jaro_winkler_similarity\((\w+), (\w+)\)"),
-         lambda m: spark_engine.jaro_winkler_sql(m[1], m[2])),
+         lambda m: spark_engine.jaro_winkler(m[1], m[2])),
         (re.compile(r"len\(list_intersect\((\w+), (\w+)\)\)"),
          lambda m: f"size(array_intersect({m[1]}, {m[2]}))"),
     ),
@@ -244,8 +244,8 @@ def _linker(rows: list[dict[str, Any]], model: dict[str, Any] | SettingsCreator,
 
 def for_engine(model: dict[str, Any], engine: str) -> dict[str, Any]:
     """A saved model with its SQL written for another engine; the trained parameters unchanged."""
-    if model.get("sql_dialect", "duckdb") == engine:
-        return model
+    if model.get("sql_dialect", "duckdb") == engine == "duckdb":
+        return model  # (Spark's SQL depends on the engine's settings: always written afresh)
     out = settings(model["probability_two_random_records_match"]).create_settings_dict(engine)
     out["sql_dialect"] = engine
     if [c["output_column_name"] for c in out["comparisons"]] != [
