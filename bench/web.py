@@ -63,6 +63,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lantern.processes import children
 from machine import describe  # bench/machine.py (the script's folder is on sys.path)
 from table import HIGHER, Figure, emit
 
@@ -236,23 +237,11 @@ def peak_rss_mib(pid: int) -> float:
     """The high-water resident memory (VmHWM) so far of the server: with --workers, the sum over
     its worker processes and itself."""
     total = 0.0
-    for one in [pid, *_children(pid)]:
+    for one in [pid, *children(pid)]:
         for line in Path(f"/proc/{one}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 total += int(line.split()[1]) / 1024
     return total or float("nan")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
-        except OSError:
-            continue
-        if stat and int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
 
 
 # ---------------------------------------------------------------- the load

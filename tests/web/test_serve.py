@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from lantern.cli import app
 from lantern.commands.serve import check_options
 from lantern.errors import LanternError
+from lantern.processes import children
 from tests.web.test_app import audit_events, login
 
 
@@ -45,19 +46,6 @@ def test_the_cli_says_why_in_one_line(tmp_path):
     assert "Traceback" not in result.output
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def test_several_worker_processes_share_one_login(site, tmp_path):
     """`lantern serve --workers 2`: two processes answer; a browser logged in on one is known to
     both, every request is audited, and the chain still verifies."""
@@ -77,9 +65,9 @@ def test_several_worker_processes_share_one_login(site, tmp_path):
                     break
             assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
             time.sleep(0.2)
-        while len(_children(server.pid)) < 2 and time.monotonic() < deadline:
+        while len(children(server.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        workers = [pid for pid in _children(server.pid)
+        workers = [pid for pid in children(server.pid)
                    if "lantern" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
                    or "python" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
         assert len(workers) >= 2
