@@ -17,6 +17,7 @@ from lantern.errors import LanternError
 from lantern.graph.build import person_entities
 from lantern.graph.service import latest_network
 from lantern.store import tables
+from lantern.store.chunks import in_chunks, unindexed
 
 PERSON = re.compile(r"P\d+")
 GROUP = re.compile(r"G\d+")
@@ -35,18 +36,16 @@ def phone_numbers(conn: Connection, records: dict[int, str]) -> dict[str, set[st
     """number -> the entities whose Person records give it (or Phone records they use)."""
     s, lk = tables.statements, tables.links
     out: dict[str, set[str]] = defaultdict(set)
-    wanted = list(records)
-    for start in range(0, len(wanted), 50_000):  # stay under database parameter limits
-        chunk = wanted[start:start + 50_000]
+    for chunk in in_chunks(records):  # a national case's records, under the parameter limits
         for record, number in conn.execute(select(s.c.record_id, s.c.value).where(
-                s.c.prop == "phone", s.c.value.is_not(None), s.c.record_id.in_(chunk))):
+                unindexed(s.c.prop) == "phone", s.c.value.is_not(None), s.c.record_id.in_(chunk))):
             out[number].add(records[int(record)])
         phones = select(lk.c.to_record_id).where(lk.c.type == "uses-phone", lk.c.from_record_id.in_(chunk))
         owners = {int(to): records[int(frm)] for frm, to in conn.execute(
             select(lk.c.from_record_id, lk.c.to_record_id).where(lk.c.type == "uses-phone",
                                                                  lk.c.from_record_id.in_(chunk)))}
         for record, number in conn.execute(select(s.c.record_id, s.c.value).where(
-                s.c.prop == "number", s.c.value.is_not(None), s.c.record_id.in_(phones))):
+                unindexed(s.c.prop) == "number", s.c.value.is_not(None), s.c.record_id.in_(phones))):
             out[number].add(owners[int(record)])
     return out
 
