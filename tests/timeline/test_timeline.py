@@ -94,6 +94,17 @@ def test_a_group_merges_its_members_events_once(conn):
     assert not calls or max(calls.values()) == 1
 
 
+def test_chronologies_built_from_one_loaded_copy_of_the_calls_are_those_built_alone(conn):
+    groups = [g for (g,) in conn.exec_driver_sql(
+        "SELECT DISTINCT group_id FROM network_groups WHERE run_id = (SELECT max(id) FROM network_runs) "
+        "ORDER BY group_id LIMIT 3").all()]
+    with load_frame(conn, CASE, only=("calls",)) as frame:  # as the briefing pack does, once
+        shared = [build_timeline(conn, CASE, g, frame=frame) for g in groups]
+    alone = [build_timeline(conn, CASE, g) for g in groups]
+    assert any(e.kind in ("calls", "messages") for t in alone for e in t.events)
+    assert [t.events for t in shared] == [t.events for t in alone]
+
+
 def test_a_phone_summarises_calls_per_day_as_the_comms_frame_counts_them(conn):
     with load_frame(conn, CASE, only=("calls",)) as frame:
         number = frame.rows("SELECT n, count(*) FROM (SELECT a AS n FROM calls UNION ALL SELECT b FROM calls) "

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from lantern.comms.callstore import CallStore
+from lantern.comms.frame import CommsFrame
 from lantern.errors import LanternError
 from lantern.graph.build import entities_of
 from lantern.store import tables
@@ -31,12 +32,13 @@ def _number_in_store(conn: Connection, case_id: int, number: str) -> bool:
 
 def build_timeline(conn: Connection, case_id: int, subject: str, *, start: date | None = None,
                    end: date | None = None, kinds: set[str] | None = None,
-                   bulk: CallStore | None = None) -> Timeline:
+                   bulk: CallStore | None = None, frame: CommsFrame | None = None) -> Timeline:
     """The chronology of ``subject``: a person entity id (P7307), a group of the latest network
     (G001: its members' events merged, each event once) or a phone number in any written form.
 
     ``start``/``end`` keep events overlapping that period (inclusive); ``kinds`` keeps those
-    kinds (see KINDS). ``bulk``: the case's bulk CDRs (``lantern calls load``), if any.
+    kinds (see KINDS). ``bulk``: the case's bulk CDRs (``lantern calls load``), if any;
+    ``frame``: the case's calls already loaded (``load_frame``), for many chronologies at once.
     """
     check_kinds(kinds)
     if start and end and start > end:
@@ -60,7 +62,7 @@ def build_timeline(conn: Connection, case_id: int, subject: str, *, start: date 
         keep = {r: schema for r, schema in linked.items() if KIND_OF[schema] in wanted}
         events += store_events(conn, keep, entity_of, extra)
     if wanted & {"calls", "messages"}:
-        events += [e for e in daily_comms(conn, case_id, found.numbers, users, bulk) if e.kind in wanted]
+        events += [e for e in daily_comms(conn, case_id, found.numbers, users, bulk, frame) if e.kind in wanted]
     # A phone with nothing in the period or kinds asked for still exists; an unknown one does not.
     if found.kind == "phone" and not events and not _number_in_store(conn, case_id, found.asked) \
             and found.asked not in users:

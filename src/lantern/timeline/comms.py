@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection
 
 from lantern.comms.callstore import CallStore
-from lantern.comms.frame import load_frame
+from lantern.comms.frame import CommsFrame, load_frame
 from lantern.timeline.model import Involved, TimelineEvent
 from lantern.timeline.provenance import record_sources
 
@@ -32,14 +32,18 @@ DAILY = """
 
 
 def daily_comms(conn: Connection, case_id: int, numbers: Sequence[str], users: dict[str, set[str]],
-                bulk: CallStore | None = None) -> list[TimelineEvent]:
+                bulk: CallStore | None = None, frame: CommsFrame | None = None) -> list[TimelineEvent]:
     """One event per day and kind (calls, messages) in which any of ``numbers`` took part.
 
     ``users`` maps a number to the people whose records give it: the people in each day's line.
+    The calls are read from ``frame`` where given, else loaded for this one call.
     """
     if not numbers:
         return []
-    with load_frame(conn, case_id, only=("calls",), bulk=bulk) as frame:
+    if frame is None:
+        with load_frame(conn, case_id, only=("calls",), bulk=bulk) as loaded:
+            rows = loaded.rows(DAILY, [sorted(set(numbers))])
+    else:
         rows = frame.rows(DAILY, [sorted(set(numbers))])
     sources = record_sources(conn, (r for row in rows for r in row[6]))
     given = set(numbers)

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, func, select
 
 from lantern import __version__
 from lantern.comms.callstore import CallStore
+from lantern.comms.frame import CommsFrame, load_frame
 from lantern.graph import query
 from lantern.graph.chart import draw
 from lantern.graph.service import group_details, latest_network
@@ -228,9 +229,9 @@ def risk_section(ctx: Context) -> dict[str, Any]:
 
 # ---- chronologies -------------------------------------------------------------------------------
 
-def chronology(ctx: Context, group: str, person_of: dict[int, str]) -> dict[str, Any]:
+def chronology(ctx: Context, group: str, person_of: dict[int, str], calls: CommsFrame) -> dict[str, Any]:
     """A group's chronology: the picture, counts by kind, and its most recent events."""
-    found = build_timeline(ctx.conn, ctx.case_id, group, bulk=ctx.bulk)
+    found = build_timeline(ctx.conn, ctx.case_id, group, bulk=ctx.bulk, frame=calls)
     protected = protected_people(ctx.conn, ctx.case_id, found, person_of)
 
     def label(entity: str) -> str:
@@ -250,7 +251,12 @@ def chronologies_section(ctx: Context) -> list[dict[str, Any]]:
     from lantern.graph.build import entities_of
 
     person_of = entities_of(ctx.conn, ctx.case_id, "Person")
-    return [chronology(ctx, group, person_of) for group in top_groups(ctx)[:ctx.limits.charts]]
+    groups = top_groups(ctx)[:ctx.limits.charts]
+    if not groups:
+        return []
+    # The case's calls, loaded once for every group (most of a chronology's time at scale).
+    with load_frame(ctx.conn, ctx.case_id, only=("calls",), bulk=ctx.bulk) as calls:
+        return [chronology(ctx, group, person_of, calls) for group in groups]
 
 
 # ---- lines of enquiry, case review, forces ------------------------------------------------------
