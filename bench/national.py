@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lantern.processes import descendants
 from table import Figure, emit, out_dir  # bench/table.py (the script's folder is on sys.path)
 
 HERE = Path(__file__).resolve()
@@ -92,28 +93,14 @@ class Stage:
 
 
 def _tree_rss_kib(root: int) -> int:
-    """Resident KiB of ``root`` and every descendant (from /proc)."""
-    parent: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as fh:
-                    stat = fh.read()
-                parent[int(entry)] = int(stat[stat.rindex(b")") + 2:].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    children: dict[int, list[int]] = {}
-    for pid, ppid in parent.items():
-        children.setdefault(ppid, []).append(pid)
-    total, todo = 0, [root]
+    """Resident KiB of ``root`` and every descendant (a Spark JVM and its Python workers)."""
+    total = 0
     page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
-    while todo:
-        pid = todo.pop()
-        todo += children.get(pid, [])
+    for pid in [root, *descendants(root)]:
         try:
             with open(f"/proc/{pid}/statm") as fh:
                 total += int(fh.read().split()[1]) * page_kib
-        except (OSError, ValueError, IndexError):
+        except (OSError, ValueError, IndexError):  # gone meanwhile
             continue
     return total
 
