@@ -126,15 +126,31 @@ def test_spark_jaro_winkler_is_duckdbs_to_the_last_bit(similarity, monkeypatch):
 
 def test_jaro_winkler_runs_in_duckdb_on_a_local_master_and_in_spark_sql_on_a_cluster(monkeypatch):
     monkeypatch.delenv(spark_engine.SIMILARITY_ENV, raising=False)
-    assert spark_engine.similarity() == "duckdb"  # local[2], from the module's fixture
-    monkeypatch.setenv(spark_engine.MASTER_ENV, "spark://cluster:7077")
-    assert spark_engine.similarity() == "sql"  # executors may have no Python packages
-    assert "aggregate(" in spark_engine.jaro_winkler("a", "b")
+    assert spark_engine.similarity("local[4]") == "duckdb"
+    assert spark_engine.similarity("spark://cluster:7077") == "sql"  # executors may have no Python packages
+    assert spark_engine.similarity("yarn") == "sql"
     monkeypatch.setenv(spark_engine.SIMILARITY_ENV, "duckdb")
+    assert spark_engine.similarity("yarn") == "duckdb"
     assert spark_engine.jaro_winkler("a", "b") == f"{spark_engine.UDF_NAME}(a, b)"
+    monkeypatch.setenv(spark_engine.SIMILARITY_ENV, "sql")
+    assert "aggregate(" in spark_engine.jaro_winkler("a", "b")
     monkeypatch.setenv(spark_engine.SIMILARITY_ENV, "rapidfuzz")
     with pytest.raises(LanternError, match="LANTERN_SPARK_SIMILARITY='rapidfuzz': choose one of duckdb, sql"):
         spark_engine.similarity()
+
+
+@needs_spark
+def test_a_session_already_running_decides_and_gets_the_function(monkeypatch):
+    """Under spark-submit the session exists before Lantern asks: its master counts, not
+    LANTERN_SPARK_MASTER, and the UDF is registered on it."""
+    monkeypatch.delenv(spark_engine.SIMILARITY_ENV, raising=False)
+    spark = spark_engine.session()  # local[2], from the module's fixture
+    monkeypatch.setenv(spark_engine.MASTER_ENV, "spark://elsewhere:7077")
+    assert spark_engine.similarity() == "duckdb"
+    spark.sql(f"DROP TEMPORARY FUNCTION IF EXISTS {spark_engine.UDF_NAME}")
+    assert not spark.catalog.functionExists(spark_engine.UDF_NAME)
+    assert spark_engine.session() is spark
+    assert spark.sql(f"SELECT {spark_engine.UDF_NAME}('smith', 'smyth') AS jw").first().jw > 0.85
 
 
 @needs_spark

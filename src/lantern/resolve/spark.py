@@ -53,13 +53,17 @@ def session() -> Any:
     except ImportError as exc:
         raise LanternError(NEEDS_PYSPARK) from exc
     logging.getLogger("py4j").setLevel(logging.ERROR)
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
+    spark = SparkSession.getActiveSession() or _new_session(SparkSession)
+    if similarity() == "duckdb":
+        _register_duckdb_jaro_winkler(spark)
+    return spark
+
+
+def _new_session(spark_session: Any) -> Any:
     master = _master()
     # Whole-stage code generation gives up on the comparison expressions (too large for one
     # Java method) after trying for seconds, then runs them interpreted anyway: skip the try.
-    builder = (SparkSession.builder.appName("lantern-resolve").master(master)
+    builder = (spark_session.builder.appName("lantern-resolve").master(master)
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.codegen.wholeStage", "false"))
     partitions = os.environ.get(PARTITIONS_ENV) or ("8" if master.startswith("local") else None)
@@ -75,18 +79,24 @@ def session() -> Any:
         raise LanternError(f"could not start Spark ({master}): {exc}. The Spark engine needs "
                            f"Java 17 or newer, and {MASTER_ENV} naming a reachable master") from exc
     spark.sparkContext.setLogLevel("ERROR")
-    if similarity() == "duckdb":
-        _register_duckdb_jaro_winkler(spark)
     return spark
 
 
 def _master() -> str:
-    return os.environ.get(MASTER_ENV, "local[*]")
+    """The active session's master (``spark-submit``), else the one Lantern would start."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return os.environ.get(MASTER_ENV, "local[*]")
+    active = SparkSession.getActiveSession()
+    return str(active.sparkContext.master) if active is not None else os.environ.get(MASTER_ENV, "local[*]")
 
 
-def similarity() -> str:
-    """How Jaro-Winkler is computed on Spark: ``duckdb`` (an Arrow UDF) or ``sql``."""
-    chosen = os.environ.get(SIMILARITY_ENV) or ("duckdb" if _master().startswith("local") else "sql")
+def similarity(master: str | None = None) -> str:
+    """How Jaro-Winkler is computed on Spark (``duckdb``, an Arrow UDF, or ``sql``) under
+    ``master`` (default: the master that runs, or would run, the model)."""
+    local = (master or _master()).startswith("local")
+    chosen = os.environ.get(SIMILARITY_ENV) or ("duckdb" if local else "sql")
     if chosen not in SIMILARITIES:
         raise LanternError(f"{SIMILARITY_ENV}={chosen!r}: choose one of {', '.join(SIMILARITIES)}")
     return chosen
