@@ -86,9 +86,9 @@ def _master() -> str:
     """The active session's master (``spark-submit``), else the one Lantern would start."""
     try:
         from pyspark.sql import SparkSession
+        active = SparkSession.getActiveSession()
     except ImportError:
-        return os.environ.get(MASTER_ENV, "local[*]")
-    active = SparkSession.getActiveSession()
+        active = None
     return str(active.sparkContext.master) if active is not None else os.environ.get(MASTER_ENV, "local[*]")
 
 
