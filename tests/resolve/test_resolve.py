@@ -209,3 +209,50 @@ def test_each_resolve_names_every_run_it_made_in_its_audit_event(demo):
     ws.dispose()
     assert {schema for _, schema in made} >= {"Person", "Phone", "Vehicle"}  # people, then each object type
     assert sorted(json.loads(event)["objects"]) == sorted(f"resolution:{run}" for run, _ in made)
+
+
+def test_em_trained_on_a_sample_of_records_keeps_the_accuracy(demo, monkeypatch):
+    from lantern.resolve import model
+    from lantern.resolve.features import person_records
+    from lantern.store import Workspace
+
+    ws = Workspace(str(demo / "lantern.db"))
+    with ws.reader() as conn:
+        records = sum(1 for _ in person_records(conn, ws.case_id(conn)))
+    ws.dispose()
+    # What a national case does above EM_MAX_RECORDS, here at half the demo's records.
+    monkeypatch.setattr(model, "EM_MAX_RECORDS", records // 2)
+    assert model.em_sample(records) is not None
+    try:
+        cli(demo, "resolve")
+        result = score(demo, "clusters-em-sample.csv")
+        print(result)
+        assert result.f1 >= 0.95 and result.precision >= 0.985 and result.bcubed_f1 >= 0.95
+    finally:
+        monkeypatch.undo()
+        cli(demo, "resolve")
+
+
+def test_the_em_sample_is_about_the_size_asked_and_independent_of_id_order():
+    import duckdb
+
+    from lantern.resolve import model
+
+    assert model.em_sample(400_000, 400_000) is None
+    condition = model.em_sample(1_000_000, 250_000)
+    assert condition is not None
+    con = duckdb.connect()
+    con.execute("CREATE TABLE ids AS SELECT range AS unique_id FROM range(1, 1000001)")
+    kept = con.execute(f"SELECT count(*) FROM ids l, ids r WHERE r.unique_id = l.unique_id AND {condition}"  # noqa: S608
+                       ).fetchone()[0]
+    assert abs(kept - 250_000) < 2_500
+    # A pair is kept when both records are: neighbours in load order (the same person's records
+    # often are) must be no likelier to be kept together than two records far apart.
+    for step in (1, 2, 7, 65537, 500_000):
+        both = con.execute(f"SELECT avg(({condition})::INT) FROM ids l "  # noqa: S608
+                           f"JOIN ids r ON r.unique_id = l.unique_id + {step}").fetchone()[0]
+        assert abs(both - 0.25 ** 2) < 0.002, step
+    # Every 7th id (records of one source among several) is sampled at the same rate.
+    strided = con.execute(f"SELECT avg(({condition})::INT) FROM ids l, ids r "  # noqa: S608
+                          "WHERE r.unique_id = l.unique_id AND l.unique_id % 7 = 0").fetchone()[0]
+    assert abs(strided - 0.25) < 0.01

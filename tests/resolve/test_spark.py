@@ -202,3 +202,29 @@ def test_lantern_resolve_engine_spark(scenario):
     explained = runner.invoke(app, [*base, "explain", str(a), str(b)])
     assert explained.exit_code == 0, explained.output
     assert "Match probability" in explained.output
+
+
+@needs_spark
+def test_both_engines_train_em_on_the_same_sample_of_records(scenario, monkeypatch):
+    import duckdb
+
+    condition = model.em_sample(100_000, 30_000)
+    assert condition is not None
+    one_side = condition.split(" AND ")[0]
+    spark = spark_engine.session()
+    kept = "SELECT l.unique_id FROM (SELECT {} AS unique_id FROM range(1, 100001)) l WHERE " + one_side  # noqa: S608
+    on_spark = {row.unique_id for row in spark.sql(kept.format("id")).collect()}
+    on_duckdb = {i for (i,) in duckdb.sql(kept.format("range")).fetchall()}
+    assert on_spark == on_duckdb and abs(len(on_duckdb) - 30_000) < 600
+
+    records = records_of(scenario / "lantern.db")
+    rows = [r.features() for r in records]
+    monkeypatch.setattr(model, "EM_MAX_RECORDS", len(rows) // 2)
+    on_duckdb_trained = model.score([dict(r) for r in rows])
+    on_spark_trained = model.score([dict(r) for r in rows], engine="spark")
+    for ours, theirs in zip(on_duckdb_trained.model["comparisons"], on_spark_trained.model["comparisons"],
+                            strict=True):
+        for a, b in zip(ours["comparison_levels"], theirs["comparison_levels"], strict=True):
+            # u comes from each engine's own random pairs; m from EM over the same sampled pairs.
+            assert a.get("m_probability", 0) == pytest.approx(b.get("m_probability", 0), abs=0.005)
+    assert partition(records, on_spark_trained.pairs) == partition(records, on_duckdb_trained.pairs)
