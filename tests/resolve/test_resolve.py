@@ -256,3 +256,17 @@ def test_the_em_sample_is_about_the_size_asked_and_independent_of_id_order():
     strided = con.execute(f"SELECT avg(({condition})::INT) FROM ids l, ids r "  # noqa: S608
                           "WHERE r.unique_id = l.unique_id AND l.unique_id % 7 = 0").fetchone()[0]
     assert abs(strided - 0.25) < 0.01
+
+
+def test_u_is_estimated_from_one_sample_of_records_whatever_their_order():
+    from lantern.resolve import model
+
+    rows = [{"unique_id": i} for i in range(1, 50_001)]
+    sample = model.u_sample(rows, 1_000_000, seed=1)
+    assert len(sample) == 1415 and len(sample) * (len(sample) - 1) / 2 >= 1_000_000
+    shuffled = random.Random(4).sample(rows, len(rows))
+    assert {r["unique_id"] for r in model.u_sample(shuffled, 1_000_000, seed=1)} == {r["unique_id"] for r in sample}
+    assert model.u_sample(rows, 1_000_000, seed=2) != sample
+    # Spread over the ids, not the first ones loaded.
+    assert max(r["unique_id"] for r in sample) > 45_000 and min(r["unique_id"] for r in sample) < 5_000
+    assert model.u_sample(rows[:100], 1_000_000, seed=1) == rows[:100]

@@ -15,6 +15,7 @@ it (``_DIALECT_SQL``), so both engines put each pair in the same level.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import uuid
 from collections.abc import Callable
@@ -296,6 +297,19 @@ def score(rows: list[dict[str, Any]], *, seed: int = 1, u_pairs: float | None = 
     return Scored(pairs, trained)
 
 
+def _bucket_sql(side: str) -> str:
+    # Stepped and squared modulo a prime: neighbouring ids (one person's records, loaded together)
+    # land far apart; a linear step alone kept neighbours together 3 times as often.
+    mixed = f"(({side}.unique_id % {_SAMPLE_MODULUS}) * 65537 % {_SAMPLE_MODULUS})"
+    return f"({mixed} * {mixed} % {_SAMPLE_MODULUS})"  # < 1e12: no overflow in any engine
+
+
+def _bucket(unique_id: int, seed: int = 0) -> int:
+    """``_bucket_sql`` in Python (with a seed to pick another sample)."""
+    mixed = ((unique_id + seed) % _SAMPLE_MODULUS) * 65537 % _SAMPLE_MODULUS
+    return mixed * mixed % _SAMPLE_MODULUS
+
+
 def em_sample(records: int, max_records: int | None = None) -> str | None:
     """The condition that keeps a pair for EM training when there are more than ``max_records``
     records (default ``EM_MAX_RECORDS``): both records in a sample of about that many, or None.
@@ -308,28 +322,44 @@ def em_sample(records: int, max_records: int | None = None) -> str | None:
     if records <= limit:
         return None
     below = max(1, round(_SAMPLE_MODULUS * limit / records))
+    return f"{_bucket_sql('l')} < {below} AND {_bucket_sql('r')} < {below}"
 
-    def bucket(side: str) -> str:
-        # Squared after a step, modulo a prime: neighbouring ids (one person's records, loaded
-        # together) land far apart; a linear step alone kept neighbours together 3 times as often.
-        mixed = f"(({side}.unique_id % {_SAMPLE_MODULUS}) * 65537 % {_SAMPLE_MODULUS})"
-        return f"({mixed} * {mixed} % {_SAMPLE_MODULUS})"  # < 1e12: no overflow in any engine
-    return f"{bucket('l')} < {below} AND {bucket('r')} < {below}"
+
+def u_sample(rows: list[dict[str, Any]], max_pairs: float, seed: int) -> list[dict[str, Any]]:
+    """The records whose every pair u is estimated from: about ``max_pairs`` pairs' worth, the
+    same records whichever engine resolves (chosen here, by record id)."""
+    wanted = math.ceil(0.5 * ((8 * max_pairs + 1) ** 0.5 + 1))  # r(r-1)/2 = max_pairs
+    if wanted >= len(rows):
+        return rows
+    return sorted(rows, key=lambda row: (_bucket(int(row["unique_id"]), seed), row["unique_id"]))[:wanted]
+
+
+def _u_probabilities(rows: list[dict[str, Any]], max_pairs: float, seed: int) -> dict[str, Any]:
+    """A model whose u probabilities come from every pair of ``u_sample``, in DuckDB on any
+    engine: counting levels over the same pairs gives the same u to the last bit (Spark and DuckDB
+    would each draw their own random pairs), and the sample is small."""
+    sample = u_sample(rows, max_pairs, seed)
+    linker, close = _duckdb_linker(sample, settings())
+    try:
+        linker.training.estimate_u_using_random_sampling(max_pairs=len(sample) ** 2)
+        return linker.misc.save_model_to_json()
+    finally:
+        close()
 
 
 def _train(rows: list[dict[str, Any]], *, seed: int, u_pairs: float | None,
            engine: str) -> tuple[Linker, Callable[[], None]]:
-    linker, close = _linker(rows, settings(), engine)
+    # u from pairs of a sample of records that scales with the data (1e7 pairs cost ~10 s whatever the size).
+    with_u = _u_probabilities(rows, u_pairs or min(5e6, max(2e5, len(rows) * 200)), seed)
+    linker, close = _linker(rows, with_u, engine)
     try:
-        # u from random pairs: the sample scales with the data (1e7 pairs cost ~10 s whatever the size).
-        max_pairs = u_pairs or min(5e6, max(2e5, len(rows) * 200))
         linker.training.estimate_probability_two_random_records_match(
             [block_on("forename_canonical", "surname", "dob")], recall=0.7)
         if not 0 < linker.misc.save_model_to_json()["probability_two_random_records_match"] < 1:
             # No exact duplicates to estimate from: assume each record has about one other record.
             close()
-            linker, close = _linker(rows, settings(prior=1 / max(len(rows), 2)), engine)
-        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+            linker, close = _linker(rows, {**with_u, "probability_two_random_records_match": 1 / max(len(rows), 2)},
+                                    engine)
         sample = em_sample(len(rows))
         for rule in (block_on("dob"), block_on("surname", "forename_canonical")):
             # Too few comparisons in a small case: Splink's defaults stand.
