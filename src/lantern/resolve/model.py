@@ -49,8 +49,8 @@ FEATURE_COLUMNS = ("unique_id", "source_key", "forename", "surname", "forename_c
 ENGINES = ("duckdb", "spark")
 # EM learns m from the pairs in its training blocks, and those grow with the square of the
 # records (126M surname-and-forename pairs at 1.3M records: EM's iterations outlasted scoring on
-# Spark). Above this many records EM trains on a fixed sample of them; u and the scoring still
-# see every record.
+# Spark). Above this many records EM trains on a fixed sample of them; the scoring still sees
+# every record.
 EM_MAX_RECORDS = 400_000
 _SAMPLE_MODULUS = 1_000_003  # a prime
 
@@ -349,7 +349,7 @@ def _u_probabilities(rows: list[dict[str, Any]], max_pairs: float, seed: int) ->
 
 def _train(rows: list[dict[str, Any]], *, seed: int, u_pairs: float | None,
            engine: str) -> tuple[Linker, Callable[[], None]]:
-    # u from pairs of a sample of records that scales with the data (1e7 pairs cost ~10 s whatever the size).
+    # u from every pair of a sample of records: about 200 pairs a record, at most 5M pairs.
     with_u = _u_probabilities(rows, u_pairs or min(5e6, max(2e5, len(rows) * 200)), seed)
     linker, close = _linker(rows, with_u, engine)
     try:
