@@ -20,7 +20,6 @@ from lantern.cli import app
 from lantern.errors import LanternError
 from lantern.resolve import model, service
 from lantern.resolve import spark as spark_engine
-from lantern.resolve.evaluate import accuracy
 from lantern.resolve.features import person_records
 from lantern.store import Workspace
 
@@ -75,10 +74,6 @@ def records_of(db: Path) -> list[Any]:
 
 def partition(records: list[Any], pairs: list[dict[str, Any]]) -> dict[int, str]:
     return service._cluster(records, pairs, service.DEFAULT_THRESHOLD, {}).entity_of
-
-
-def pairwise_f1(a: dict[int, str], b: dict[int, str]) -> float:
-    return accuracy(a, b).f1
 
 
 def test_a_model_moves_between_engines_with_its_parameters():

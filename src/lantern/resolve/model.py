@@ -3,9 +3,10 @@
 Comparisons are built on Splink's comparison-level library, with levels that fit police
 records: names in either order, nicknames and transliterations, initials; dates of birth
 keyed with day and month swapped, a year off by one, or known only as a year; shared phones,
-postcodes and addresses. Parameters are estimated from the data each run (u by random
-sampling, m by expectation maximisation) and the model is kept as Splink's JSON, never a
-pickle, with the algorithm version that made it.
+postcodes and addresses. Parameters are estimated from the data each run (u from every pair
+of a sample of records, m by expectation maximisation, over a sample of records in a large
+case; both samples chosen by record id, so every engine trains on the same pairs) and the model
+is kept as Splink's JSON, never a pickle, with the algorithm version that made it.
 
 The same model runs on DuckDB (one machine) or Apache Spark (a cluster): conditions are
 written in DuckDB SQL, and the few expressions Spark SQL writes differently are rewritten for
