@@ -20,6 +20,7 @@ from lantern.timeline import KINDS, build_timeline
 from lantern.timeline.chart import timeline_chart
 from lantern.timeline.export import rows
 from lantern.timeline.privacy import protected_people
+from lantern.timeline.subject import phone_numbers
 
 runner = CliRunner()
 CASE = 1  # the demo's one case
@@ -94,12 +95,13 @@ def test_a_group_merges_its_members_events_once(conn):
     assert not calls or max(calls.values()) == 1
 
 
-def test_chronologies_built_from_one_loaded_copy_of_the_calls_are_those_built_alone(conn):
+def test_chronologies_built_from_one_read_of_the_calls_and_their_users_are_those_built_alone(conn):
     groups = [g for (g,) in conn.exec_driver_sql(
         "SELECT DISTINCT group_id FROM network_groups WHERE run_id = (SELECT max(id) FROM network_runs) "
         "ORDER BY group_id LIMIT 3").all()]
+    users = phone_numbers(conn, entities_of(conn, CASE, "Person"))
     with load_frame(conn, CASE, only=("calls",)) as frame:  # as the briefing pack does, once
-        shared = [build_timeline(conn, CASE, g, frame=frame) for g in groups]
+        shared = [build_timeline(conn, CASE, g, frame=frame, users=users) for g in groups]
     alone = [build_timeline(conn, CASE, g) for g in groups]
     assert any(e.kind in ("calls", "messages") for t in alone for e in t.events)
     assert [t.events for t in shared] == [t.events for t in alone]

@@ -32,13 +32,15 @@ def _number_in_store(conn: Connection, case_id: int, number: str) -> bool:
 
 def build_timeline(conn: Connection, case_id: int, subject: str, *, start: date | None = None,
                    end: date | None = None, kinds: set[str] | None = None,
-                   bulk: CallStore | None = None, frame: CommsFrame | None = None) -> Timeline:
+                   bulk: CallStore | None = None, frame: CommsFrame | None = None,
+                   users: dict[str, set[str]] | None = None) -> Timeline:
     """The chronology of ``subject``: a person entity id (P7307), a group of the latest network
     (G001: its members' events merged, each event once) or a phone number in any written form.
 
     ``start``/``end`` keep events overlapping that period (inclusive); ``kinds`` keeps those
     kinds (see KINDS). ``bulk``: the case's bulk CDRs (``lantern calls load``), if any;
-    ``frame``: the case's calls already loaded (``load_frame``), for many chronologies at once.
+    ``frame``: the case's calls already loaded (``load_frame``), and ``users``: who uses which
+    number (``phone_numbers`` over every person), both for many chronologies at once.
     """
     check_kinds(kinds)
     if start and end and start > end:
@@ -49,7 +51,8 @@ def build_timeline(conn: Connection, case_id: int, subject: str, *, start: date 
     # Who uses which number (a pass over every person's phones) matters only for calls and
     # messages, or when the subject is itself a number.
     needs_users = bool(wanted & {"calls", "messages"}) or found.kind == "phone"
-    users = phone_numbers(conn, entity_of) if needs_users else {}
+    if users is None:
+        users = phone_numbers(conn, entity_of) if needs_users else {}
     events: list[TimelineEvent] = []
     if found.person_records:
         linked = linked_events(conn, found.person_records)

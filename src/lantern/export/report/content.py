@@ -47,6 +47,7 @@ from lantern.timeline import build_timeline
 from lantern.timeline.chart import timeline_chart
 from lantern.timeline.export import row_of
 from lantern.timeline.privacy import protected_people
+from lantern.timeline.subject import phone_numbers
 
 MARKING = "OFFICIAL-SENSITIVE"
 PERCENT = ("suspect_ethnicity_recorded", "suspect_nationality_recorded", "victim_age_recorded", "charged",
@@ -229,9 +230,10 @@ def risk_section(ctx: Context) -> dict[str, Any]:
 
 # ---- chronologies -------------------------------------------------------------------------------
 
-def chronology(ctx: Context, group: str, person_of: dict[int, str], calls: CommsFrame) -> dict[str, Any]:
+def chronology(ctx: Context, group: str, person_of: dict[int, str], calls: CommsFrame,
+               users: dict[str, set[str]]) -> dict[str, Any]:
     """A group's chronology: the picture, counts by kind, and its most recent events."""
-    found = build_timeline(ctx.conn, ctx.case_id, group, bulk=ctx.bulk, frame=calls)
+    found = build_timeline(ctx.conn, ctx.case_id, group, bulk=ctx.bulk, frame=calls, users=users)
     protected = protected_people(ctx.conn, ctx.case_id, found, person_of)
 
     def label(entity: str) -> str:
@@ -254,9 +256,11 @@ def chronologies_section(ctx: Context) -> list[dict[str, Any]]:
     groups = top_groups(ctx)[:ctx.limits.charts]
     if not groups:
         return []
-    # The case's calls, loaded once for every group (most of a chronology's time at scale).
+    # The case's calls and who uses which number, read once for every group (most of a
+    # chronology's time at scale).
+    users = phone_numbers(ctx.conn, person_of)
     with load_frame(ctx.conn, ctx.case_id, only=("calls",), bulk=ctx.bulk) as calls:
-        return [chronology(ctx, group, person_of, calls) for group in groups]
+        return [chronology(ctx, group, person_of, calls, users) for group in groups]
 
 
 # ---- lines of enquiry, case review, forces ------------------------------------------------------
