@@ -17,11 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-from lantern import __version__
+from lantern import __version__, analytics
 from lantern.commands import admin, auditing
 from lantern.commands import backup as backup_commands
 from lantern.commands import calls as calls_commands
@@ -59,6 +60,10 @@ class LanternGroup(TyperGroup):
         except LanternError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
+        except duckdb.OutOfMemoryException as exc:
+            err_console.print(f"[bold red]error:[/] {analytics.out_of_memory(exc, ctx.invoked_subcommand or 'lantern')}",
+                              highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
@@ -87,6 +92,7 @@ def main_options(
     purpose: Annotated[str, _setting_option("purpose")] = "investigation",
     key_dir: Annotated[str | None, _setting_option("key_dir")] = None,
     data_dir: Annotated[str | None, _setting_option("data_dir")] = None,
+    memory: Annotated[str | None, _setting_option("memory")] = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     """Lantern: load police exports, resolve who is who, find the groups and the children at risk."""
@@ -94,7 +100,11 @@ def main_options(
         console.print(f"lantern {__version__}")
         raise typer.Exit()
     ctx.obj = Settings(db=db, user=user, case=case, token=token, password=password,
-                       purpose=purpose, key_dir=key_dir, data_dir=data_dir)
+                       purpose=purpose, key_dir=key_dir, data_dir=data_dir, memory=memory)
+    try:
+        analytics.set_memory_limit(memory)
+    except LanternError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--memory") from None
 
 
 # ---- init / status --------------------------------------------------------------------------

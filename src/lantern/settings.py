@@ -30,6 +30,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder of the workspace's keys and audit witness file (default: beside a SQLite file)."),
     Setting("data_dir", "LANTERN_DATA_DIR", None,
             "Folder of bulk call data (`lantern calls load`) (default: beside a SQLite file)."),
+    Setting("memory", "LANTERN_MEMORY", None,
+            "Most memory DuckDB may take for calls, comms and resolution, e.g. 4GB or 50% "
+            "(default: DuckDB's, 80% of RAM); beyond it, work spills to disk."),
 )
 
 SETTING_BY_NAME = {s.name: s for s in SETTINGS}
@@ -45,6 +48,7 @@ class Settings:
     purpose: str = "investigation"
     key_dir: str | None = None
     data_dir: str | None = None
+    memory: str | None = None
 
     @property
     def acting_user(self) -> str:

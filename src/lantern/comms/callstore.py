@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 from sqlalchemy import Connection, insert, select, update
 
-from lantern import __version__
+from lantern import __version__, analytics
 from lantern.comms.bulk import QNET, VIREO, CdrLayout, LoadResult, load_cdr
 from lantern.errors import LanternError
 from lantern.ingest.loader import file_sha256
@@ -118,7 +118,7 @@ def load_bulk(conn: Connection, store: CallStore, case_id: int, path: Path, layo
         lantern_version=__version__))
     store.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        with duckdb.connect(str(store.path(case_id))) as db:
+        with analytics.connect(store.path(case_id)) as db:
             result = load_cdr(db, path, layout, file_no=source_id)
     except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
         raise LanternError(f"{store.path(case_id)}: cannot open the case's bulk calls, perhaps in use by "
@@ -137,7 +137,7 @@ def rejected_rows(store: CallStore, case_id: int, source_id: int, limit: int) ->
     path = store.existing(case_id)
     if path is None:
         return []
-    with duckdb.connect(str(path), read_only=True) as db:
+    with analytics.connect(path, read_only=True) as db:
         return [(int(r), f, why, line) for r, f, why, line in db.execute(
             "SELECT row_no, field, reason, line FROM rejected WHERE file_no = ? ORDER BY row_no LIMIT ?",
             [source_id, limit]).fetchall()]

@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy import Connection, select
 
+from lantern import analytics
 from lantern.comms.bulk import ROW_STRIDE
 from lantern.comms.callstore import CallStore, vouched_files
 from lantern.errors import LanternError
@@ -190,7 +191,7 @@ def load_frame(conn: Connection, case_id: int, only: tuple[str, ...] = TABLES,
     """The case's communications data in an in-memory DuckDB (a derived copy); ``only`` names
     the tables wanted (the others are left empty), e.g. ANPR alone for the network. With
     ``bulk``, the CDRs ``lantern calls load`` kept for the case join the store's calls."""
-    db = duckdb.connect()
+    db = analytics.connect()
     calls, observations = _calls_and_observations(conn, case_id, wanted="calls" in only or "observations" in only)
     loaders = {"contacts": _contacts, "cells": _cells, "anpr": _anpr}
     found = {"calls": calls, "observations": observations}

@@ -24,7 +24,6 @@ from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -33,6 +32,7 @@ from splink.blocking_rule_library import And, CustomRule
 from splink.internals.dialects import SplinkDialect
 from splink.internals.exceptions import EMTrainingException
 
+from lantern import analytics
 from lantern.errors import LanternError
 from lantern.resolve import spark as spark_engine
 
@@ -217,7 +217,7 @@ def _table(rows: list[dict[str, Any]]) -> pa.Table:
 
 def _duckdb_linker(rows: list[dict[str, Any]],
                    model: dict[str, Any] | SettingsCreator) -> tuple[Linker, Callable[[], None]]:
-    con = duckdb.connect()
+    con = analytics.connect()
     people = _table(rows)  # noqa: F841 - read by DuckDB's replacement scan below
     con.execute("CREATE TABLE people AS SELECT * FROM people").fetchall()
     db_api = DuckDBAPI(connection=con)

@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.middleware.base import RequestResponseEndpoint
 
+from lantern import analytics
 from lantern.comms.callstore import CallStore
 from lantern.errors import LanternError
 from lantern.security.keys import Keys
@@ -83,6 +84,7 @@ def jobs_folder(workspace: Workspace, settings: Settings) -> Path | None:
 def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
     """The workbench for the workspace at ``settings.db`` (which must exist: `lantern init`)."""
     config = config or WebConfig()
+    analytics.set_memory_limit(settings.memory)
     # Each of the server's worker threads (40) may hold a connection while it answers.
     workspace = Workspace(settings.db, connections=SERVER_THREADS // 2).require()
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
