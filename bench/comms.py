@@ -3,12 +3,15 @@ against the same work done by a dataframe library, on one synthetic provider CDR
 
 Run: .venv/bin/python bench/comms.py [--rows 10000000] [--numbers 200000] [--targets 300]
      [--seed 1] [--limit 600] [--max-memory 16] [--keep]
-     [--no-baseline]
+     [--no-baseline] [--memory 2GB]
 
-Quick (``make bench``, about a minute and a half): ``--rows 1000000 --numbers 20000 --targets 100``.
-Full (the README's figures): the defaults, 10,000,000 rows, 200,000 numbers, 300 targets. The
+Quick (``make bench``, about a minute and a half): ``--rows 1000000 --numbers 20000 --targets 100
+--memory 256MB``. Full (the README's figures): the defaults, 10,000,000 rows, 200,000 numbers,
+300 targets, with ``--memory 2GB``. The
 figures for the benchmark table go to bench/out/comms.json (``table.emit``): per step, the
-in-memory frame and the workspace, each beside the baseline's time, with peak memory.
+in-memory frame and the workspace, each beside the baseline's time, with peak memory; with
+``--memory``, the workspace load again under that DuckDB memory limit (`lantern --memory`),
+beside the load without one, and whether both kept the same calls.
 
 Aim: every query below answers in under 2 s on a loaded frame, on 2 cores. The table says
 whether each did.
@@ -563,7 +566,11 @@ def warm_up(engine: str, frame: Any) -> None:
 def job(engine: str, query: str, path: str, subject: Any, seed: int, queue: mp.Queue) -> None:
     folder = Path(path).parent / engine
     started = time.perf_counter()
-    if query == "load" and engine == "workspace":
+    if query == "load" and engine.startswith("workspace"):
+        if engine != "workspace":  # workspace@4GB: `lantern --memory 4GB calls load`
+            from lantern import analytics
+
+            analytics.set_memory_limit(engine.split("@", 1)[1])
         info = workspace_load(Path(path), folder)
         queue.put(("loaded", time.perf_counter() - started, peak_mib(), info))
         queue.put(("saved",))
@@ -656,6 +663,8 @@ def main() -> None:
                         help="GiB of resident memory at which a measurement is stopped")
     parser.add_argument("--keep", action="store_true", help="keep the generated CSV and saved frames")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--memory", help="also load the workspace under this DuckDB memory limit "
+                                         "(`lantern --memory`), against the load without one")
     args = parser.parse_args()
     print(machine())
     folder = Path(tempfile.mkdtemp(prefix="lantern-bench-comms-"))
@@ -684,6 +693,7 @@ def main() -> None:
             print(f"  {engine:9} {query:16} {what}{load}; peak {peak(r)} MiB", flush=True)
             if query == "load" and "info" in r:
                 print(f"           {r['info']}")
+    capped = capped_load(path, folder, args) if args.memory else None
     if not args.keep:
         shutil.rmtree(folder)
 
@@ -719,10 +729,48 @@ def main() -> None:
     print(f"\naim {'met' if met else 'not met'}: "
           + ("every query under 2 s" if met else "see the under 2 s column"))
     print()
-    emit("comms", table_figures(args.rows, subjects, results, args.limit, want),
+    figures = table_figures(args.rows, subjects, results, args.limit, want)
+    if capped is not None:
+        figures.append(capped_figure(args.rows, args.memory, capped, results[("workspace", "load")], args.limit))
+    emit("comms", figures,
          scale={"rows": args.rows, "numbers": args.numbers, "targets": args.targets, "seed": args.seed,
-                "limit": args.limit, "max_memory_gib": args.max_memory},
+                "limit": args.limit, "max_memory_gib": args.max_memory, "memory": args.memory},
          libraries=("duckdb", "pyarrow", "numpy"))
+
+
+def capped_load(path: Path, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """`calls load` again under ``--memory``; whether it kept the same calls as without a limit."""
+    import duckdb
+
+    from lantern.comms.callstore import CallStore
+
+    engine = f"workspace@{args.memory}"
+    r = measure(engine, "load", path, None, args.seed, args.limit, args.max_memory * 1024)
+    what = f"{r['seconds']:.2f}s" if "seconds" in r else r.get("stopped", "stopped")
+    files = [CallStore(folder / name / "data").path(1) for name in ("workspace", engine)]
+    if "seconds" in r and all(f.is_file() for f in files):
+        with duckdb.connect() as db:
+            db.execute(f"ATTACH '{files[0]}' AS free (READ_ONLY)")
+            db.execute(f"ATTACH '{files[1]}' AS capped (READ_ONLY)")
+            r["same calls"] = all(db.execute(
+                f"SELECT count(*) FROM (SELECT * FROM {a}.calls EXCEPT ALL SELECT * FROM {b}.calls)"  # noqa: S608
+            ).fetchone()[0] == 0 for a, b in (("free", "capped"), ("capped", "free")))
+    print(f"  workspace under --memory {args.memory}: {what}; peak {peak(r)} MiB; "
+          f"same calls as without a limit: {r.get('same calls', '-')}", flush=True)
+    return r
+
+
+def capped_figure(rows: int, memory: str, r: dict[str, Any], free: dict[str, Any], limit: float) -> Figure:
+    """The load under a memory limit beside the same load without one."""
+    same = r.get("same calls")
+    note = (f"{r.get('stopped', 'stopped')}: the value is the limit, a lower bound" if "seconds" not in r
+            else "the same calls as without a limit" if same else "calls differ from the load without a limit")
+    return Figure(
+        f"{STEPS['load'].format(rows=f'{rows:,}')}: workspace under --memory {memory}",
+        round(r.get("seconds", limit), 3), "s", "the same load without a limit",
+        round(free["seconds"], 3) if "seconds" in free else None,
+        peak_mib=round(r["peak"]), baseline_peak_mib=round(free["peak"]) if free else None,
+        note=note, extra={"same calls as without a limit": same})
 
 
 STEPS = {

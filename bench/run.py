@@ -56,7 +56,7 @@ SUITE = [
           "entity resolution against plain Splink"),
     Bench("network", "--nodes 10000 --edges 100000 --exact-nodes 2000 --k 50 --limit 120",
           "--nodes 100000 --edges 1000000 --large", "groups and centrality against networkx"),
-    Bench("comms", "--rows 1000000 --numbers 20000 --targets 100", "--rows 10000000",
+    Bench("comms", "--rows 1000000 --numbers 20000 --targets 100 --memory 256MB", "--rows 10000000 --memory 2GB",
           "call data against pyarrow + numpy"),
     Bench("text", "--reports 20000", "--reports 100000", "free-text extraction against one regex"),
     Bench("risk", "--children 20000 --demo bench/out/demo", "--children 100000 --demo bench/out/demo",
