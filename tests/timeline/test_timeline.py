@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from lantern.cli import app
 from lantern.comms.frame import load_frame
 from lantern.errors import LanternError
-from lantern.graph.build import entities_of
+from lantern.graph.build import clusters, entities_of
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.store import Workspace
 from lantern.timeline import KINDS, build_timeline
@@ -154,7 +154,7 @@ def test_products_show_children_and_victims_only_as_pseudonyms(demo, conn, tmp_p
     group = conn.exec_driver_sql("SELECT group_id FROM network_groups WHERE run_id = (SELECT max(id) FROM "
                                  "network_runs) AND group_id = 'G001'").scalar()
     found = build_timeline(conn, CASE, group)
-    protected = protected_people(conn, CASE, found, entities_of(conn, CASE, "Person"))
+    protected = protected_people(conn, CASE, found, clusters(conn, CASE, "Person"))
     assert protected  # a group of the demo is tied to children
     pseudonymiser = Pseudonymiser(conn, CASE, b"k" * 32)
 

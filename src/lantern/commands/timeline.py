@@ -13,7 +13,7 @@ from rich.markup import escape
 from lantern.commands.calls import bulk_store
 from lantern.commands.context import session_of
 from lantern.errors import LanternError
-from lantern.graph.build import entities_of
+from lantern.graph.build import clusters
 from lantern.output import console, table_of
 from lantern.plotting import check_path
 from lantern.security.policy import Permission
@@ -73,7 +73,7 @@ def timeline(
     session = session_of(ctx)
     with session.case_action(Permission.READ, "timeline", "CONSULT") as (conn, case, note):
         found = build_timeline(conn, case.id, subject, start=start, end=end, kinds=kinds, bulk=bulk_store(session))
-        protected = protected_people(conn, case.id, found, entities_of(conn, case.id, "Person"))
+        protected = protected_people(conn, case.id, found, clusters(conn, case.id, "Person"))
         pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         label = labeller(found, protected, pseudonymiser)
 

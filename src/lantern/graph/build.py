@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
+from types import MappingProxyType
 from typing import Any
 
 import pyarrow as pa
@@ -77,16 +78,39 @@ def _latest_run(conn: Connection, case_id: int, schema: str) -> int | None:
                        .order_by(runs.c.id.desc()).limit(1))
 
 
-def entities_of(conn: Connection, case_id: int, schema: str) -> dict[int, str]:
-    """record id -> entity id from the latest resolution of ``schema`` (empty if none)."""
+@dataclass(frozen=True)
+class Clusters:
+    """The latest resolution of one schema, read-only and shared: record -> entity, and each
+    entity's records, so a request about a few people never walks the whole case."""
+
+    entity_of: Mapping[int, str]
+    records: Mapping[str, tuple[int, ...]]
+
+    @classmethod
+    def of_pairs(cls, pairs: Iterable[tuple[int, str]]) -> Clusters:
+        entity_of = dict(pairs)
+        records: dict[str, list[int]] = defaultdict(list)
+        for record, entity in entity_of.items():
+            records[entity].append(record)
+        return cls(MappingProxyType(entity_of),
+                   MappingProxyType({e: tuple(sorted(rs)) for e, rs in records.items()}))
+
+    def of(self, entities: Iterable[str]) -> dict[int, str]:
+        """record -> entity, for the records of these entities only."""
+        return {r: e for e in set(entities) for r in self.records.get(e, ())}
+
+
+def clusters(conn: Connection, case_id: int, schema: str) -> Clusters:
+    """The latest resolution of ``schema`` (empty if none), shared: never change it (a copy:
+    ``entities_of``)."""
     runs = tables.resolution_runs
     latest = conn.execute(select(runs.c.id, runs.c.finished_at).where(
         runs.c.case_id == case_id, runs.c.schema == schema).order_by(runs.c.id.desc()).limit(1)).first()
     if latest is None:
-        return {}
+        return Clusters.of_pairs(())
     # A committed resolution run's clusters never change (a judgement makes a new run), so a
-    # server asking many times reads them once; each caller gets its own copy to change. A
-    # writer's transaction may still roll back: what it sees is not kept.
+    # server asking many times reads them once. A writer's transaction may still roll back:
+    # what it sees is not kept.
     key = (conn.engine.url.render_as_string(hide_password=True), case_id, int(latest.id),
            str(latest.finished_at))
     keep = not conn.get_execution_options().get("lantern_writer", False)
@@ -94,27 +118,37 @@ def entities_of(conn: Connection, case_id: int, schema: str) -> dict[int, str]:
         found = _CLUSTERS.get(key) if keep else None
     if found is None:
         c = tables.resolution_clusters
-        found = {int(r.record_id): r.entity_id for r in conn.execute(
-            select(c.c.record_id, c.c.entity_id).where(c.c.run_id == latest.id))}
+        found = Clusters.of_pairs((int(r.record_id), r.entity_id) for r in conn.execute(
+            select(c.c.record_id, c.c.entity_id).where(c.c.run_id == latest.id)))
         if not keep:
             return found
         with _CLUSTERS_LOCK:
             _CLUSTERS[key] = found
             while len(_CLUSTERS) > CLUSTERS_KEPT:
                 _CLUSTERS.pop(next(iter(_CLUSTERS)))
-    return dict(found)
+    return found
 
 
-_CLUSTERS: dict[tuple[str, int, int, str], dict[int, str]] = {}
+def entities_of(conn: Connection, case_id: int, schema: str) -> dict[int, str]:
+    """record id -> entity id from the latest resolution of ``schema`` (empty if none): the
+    caller's own copy, to change."""
+    return dict(clusters(conn, case_id, schema).entity_of)
+
+
+_CLUSTERS: dict[tuple[str, int, int, str], Clusters] = {}
 _CLUSTERS_LOCK = threading.Lock()
 CLUSTERS_KEPT = 4
 
 
-def person_entities(conn: Connection, case_id: int) -> dict[int, str]:
-    found = entities_of(conn, case_id, "Person")
-    if not found and _latest_run(conn, case_id, "Person") is None:
+def person_clusters(conn: Connection, case_id: int) -> Clusters:
+    found = clusters(conn, case_id, "Person")
+    if not found.entity_of and _latest_run(conn, case_id, "Person") is None:
         raise LanternError("the network is built over resolved people: run `lantern resolve` first")
     return found
+
+
+def person_entities(conn: Connection, case_id: int) -> dict[int, str]:
+    return dict(person_clusters(conn, case_id).entity_of)
 
 
 def _values(conn: Connection, records: Iterable[int], props: Iterable[str]) -> dict[int, dict[str, str]]:
@@ -446,7 +480,7 @@ def _objects(conn: Connection, case_id: int) -> _Objects:
     return _Objects(vehicle_of, place_of, labels)
 
 
-def births(conn: Connection, entity_of: dict[int, str]) -> dict[str, int]:
+def births(conn: Connection, entity_of: Mapping[int, str]) -> dict[str, int]:
     """entity -> the most often recorded year of birth."""
     years: dict[str, Counter[int]] = defaultdict(Counter)
     for record, values in _values(conn, entity_of, ("dob",)).items():
@@ -486,5 +520,6 @@ def build_network(conn: Connection, case_id: int, window: Window | None = None,
     return net
 
 
-__all__ = ["ALGORITHM_VERSION", "Edge", "Network", "Window", "births", "build_network", "entities_of", "person_entities",
+__all__ = ["ALGORITHM_VERSION", "Clusters", "Edge", "Network", "Window", "births", "build_network", "clusters",
+           "entities_of", "person_clusters", "person_entities",
            "tie_key"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from lantern.graph.build import entities_of
+from lantern.graph.build import clusters
 from lantern.security.pseudonymise import Pseudonymiser
 from lantern.timeline.events import linked_events, store_events
 from lantern.timeline.model import Timeline
@@ -25,10 +25,9 @@ def protected(conn: Connection, case_id: int, entities: Iterable[str]) -> dict[s
     wanted = set(entities)
     if not wanted:
         return {}
-    entity_of = entities_of(conn, case_id, "Person")
-    mine = {r: e for r, e in entity_of.items() if e in wanted}
-    events = store_events(conn, linked_events(conn, mine), entity_of)
-    found = protected_people(conn, case_id, Timeline("", "people", sorted(wanted), [], events), mine)
+    people = clusters(conn, case_id, "Person")
+    events = store_events(conn, linked_events(conn, people.of(wanted)), people.entity_of)
+    found = protected_people(conn, case_id, Timeline("", "people", sorted(wanted), [], events), people)
     return {e: kind for e, kind in found.items() if e in wanted}
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 
 from lantern.errors import LanternError
 from lantern.graph import query
-from lantern.graph.build import entities_of
+from lantern.graph.build import clusters
 from lantern.lookup.privacy import protected
 from lantern.risk import assess
 from lantern.risk.score import Assessment, ChildRisk
@@ -100,7 +100,7 @@ def person_records_of(conn: Connection, case_id: int, entity: str) -> tuple[str,
     asked = entity.strip().upper()
     if not PERSON.fullmatch(asked):
         raise UnknownPerson(f"{entity.strip()[:40]!r} is not a person entity id (like P123)")
-    records = sorted(r for r, e in entities_of(conn, case_id, "Person").items() if e == asked)
+    records = list(clusters(conn, case_id, "Person").records.get(asked, ()))
     if not records:
         raise UnknownPerson(f"no person {asked} in this case's latest resolution")
     return asked, records

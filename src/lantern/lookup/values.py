@@ -16,7 +16,7 @@ from functools import cache
 
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from lantern.graph.build import entities_of
+from lantern.graph.build import clusters
 from lantern.lookup.hits import SHOWN_RECORDS, Hit
 from lantern.model.schema import load_schema
 from lantern.model.types import CleanOptions, property_type
@@ -60,7 +60,7 @@ def people_of(conn: Connection, case_id: int, records: list[int]) -> tuple[str, 
     """The person entities behind these records: Person records among them, people linked to
     them (a phone's users, a vehicle's keeper, a stop's subjects, a place's residents) and
     people in the events a vehicle or phone among them is in."""
-    entity_of = entities_of(conn, case_id, "Person")
+    entity_of = clusters(conn, case_id, "Person").entity_of
     lk = tables.links
     events = set(records)
     for chunk in _chunks(records):

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 from lantern.comms.callstore import CallStore
 from lantern.comms.frame import CommsFrame
 from lantern.errors import LanternError
-from lantern.graph.build import entities_of
+from lantern.graph.build import clusters
 from lantern.store import tables
 from lantern.timeline.comms import daily_comms
 from lantern.timeline.events import KIND_OF, anpr_reads, linked_events, store_events, vehicles_of
@@ -46,7 +46,7 @@ def build_timeline(conn: Connection, case_id: int, subject: str, *, start: date 
     if start and end and start > end:
         raise LanternError(f"the period starts ({start}) after it ends ({end})")
     found = resolve_subject(conn, case_id, subject)
-    entity_of = entities_of(conn, case_id, "Person")
+    entity_of = clusters(conn, case_id, "Person").entity_of
     wanted = kinds if kinds else set(KINDS)
     # Who uses which number (a pass over every person's phones) matters only for calls and
     # messages, or when the subject is itself a number.

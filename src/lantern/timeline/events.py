@@ -8,7 +8,7 @@ outcome, grading, premises...): free text may name a child and stays out of a ch
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import Connection, select
@@ -148,7 +148,7 @@ def anpr_reads(conn: Connection, case_id: int, vrms: Iterable[str]) -> dict[int,
         r.c.case_id == case_id, r.c.schema == "AnprRead", s.c.prop == "vrm", s.c.value.in_(plates)))}
 
 
-def people_in(conn: Connection, events: Iterable[int], entity_of: dict[int, str]) -> dict[int, list[Involved]]:
+def people_in(conn: Connection, events: Iterable[int], entity_of: Mapping[int, str]) -> dict[int, list[Involved]]:
     """Event record -> everyone linked to it (resolved people), with their role."""
     lk = tables.links
     wanted = sorted(set(events))
@@ -161,7 +161,7 @@ def people_in(conn: Connection, events: Iterable[int], entity_of: dict[int, str]
     return {event: [Involved(e, role) for e, role in found] for event, found in out.items()}
 
 
-def store_events(conn: Connection, events: dict[int, str], entity_of: dict[int, str],
+def store_events(conn: Connection, events: dict[int, str], entity_of: Mapping[int, str],
                  extra_people: dict[int, list[Involved]] | None = None) -> list[TimelineEvent]:
     """One TimelineEvent per event record, with its people, source and grading."""
     ids = sorted(events)

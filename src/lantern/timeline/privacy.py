@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
-from lantern.graph.build import births
+from lantern.graph.build import Clusters, births
 from lantern.store import tables
 from lantern.timeline.model import Timeline
 from lantern.timeline.provenance import CHUNK
@@ -16,15 +16,14 @@ from lantern.timeline.provenance import CHUNK
 ADULT = 18
 
 
-def protected_people(conn: Connection, case_id: int, timeline: Timeline, entity_of: dict[int, str]) -> dict[str, str]:
+def protected_people(conn: Connection, case_id: int, timeline: Timeline, people: Clusters) -> dict[str, str]:
     """entity -> "victim" or "child" for everyone in the chronology who is either.
 
     A child is under 18 (by recorded year of birth, or an age stated on a record) at any event
     the chronology shows them in, or today when it shows them in none: erring towards a
     pseudonym, since a wrongly hidden adult costs a look-up and a shown child cannot be unshown.
     """
-    people = timeline.people()
-    mine = {r: e for r, e in entity_of.items() if e in people}
+    mine = people.of(timeline.people())
     lk, s = tables.links, tables.statements
     out: dict[str, str] = {}
     records = sorted(mine)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
 from lantern.comms.phones import clean_number
 from lantern.errors import LanternError
-from lantern.graph.build import person_entities
+from lantern.graph.build import person_clusters
 from lantern.graph.service import latest_network
 from lantern.store import tables
 from lantern.store.chunks import in_chunks, unindexed
@@ -32,7 +33,7 @@ class Subject:
     numbers: tuple[str, ...]  # their phone numbers (the number itself, for a phone)
 
 
-def phone_numbers(conn: Connection, records: dict[int, str]) -> dict[str, set[str]]:
+def phone_numbers(conn: Connection, records: Mapping[int, str]) -> dict[str, set[str]]:
     """number -> the entities whose Person records give it (or Phone records they use)."""
     s, lk = tables.statements, tables.links
     out: dict[str, set[str]] = defaultdict(set)
@@ -59,8 +60,7 @@ def resolve_subject(conn: Connection, case_id: int, subject: str) -> Subject:
     asked = subject.strip()
     upper = asked.upper()
     if PERSON.fullmatch(upper):
-        entity_of = person_entities(conn, case_id)
-        mine = {r: e for r, e in entity_of.items() if e == upper}
+        mine = person_clusters(conn, case_id).of([upper])
         if not mine:
             raise LanternError(f"no person {upper} in this case's latest resolution (see `lantern network`, "
                                "`lantern players` or `lantern ego` for entity ids)")
@@ -71,8 +71,7 @@ def resolve_subject(conn: Connection, case_id: int, subject: str) -> Subject:
         members = {e for (e,) in conn.execute(select(g.c.entity_id).where(g.c.run_id == run, g.c.group_id == upper))}
         if not members:
             raise LanternError(f"no group {upper} in the latest network (see `lantern network`)")
-        entity_of = person_entities(conn, case_id)
-        mine = {r: e for r, e in entity_of.items() if e in members}
+        mine = person_clusters(conn, case_id).of(members)
         return Subject(upper, "group", tuple(sorted(members)), mine, _numbers_of(conn, mine))
     try:
         number = clean_number(asked)

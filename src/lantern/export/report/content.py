@@ -24,6 +24,7 @@ from lantern import __version__
 from lantern.comms.callstore import CallStore
 from lantern.comms.frame import CommsFrame, load_frame
 from lantern.graph import query
+from lantern.graph.build import Clusters, clusters
 from lantern.graph.chart import draw
 from lantern.graph.service import group_details, latest_network
 from lantern.graph.view import NetworkView
@@ -230,11 +231,11 @@ def risk_section(ctx: Context) -> dict[str, Any]:
 
 # ---- chronologies -------------------------------------------------------------------------------
 
-def chronology(ctx: Context, group: str, person_of: dict[int, str], calls: CommsFrame,
+def chronology(ctx: Context, group: str, people: Clusters, calls: CommsFrame,
                users: dict[str, set[str]]) -> dict[str, Any]:
     """A group's chronology: the picture, counts by kind, and its most recent events."""
     found = build_timeline(ctx.conn, ctx.case_id, group, bulk=ctx.bulk, frame=calls, users=users)
-    protected = protected_people(ctx.conn, ctx.case_id, found, person_of)
+    protected = protected_people(ctx.conn, ctx.case_id, found, people)
 
     def label(entity: str) -> str:
         return ctx.privacy.token(protected[entity], entity) if entity in protected else entity
@@ -250,17 +251,15 @@ def chronology(ctx: Context, group: str, person_of: dict[int, str], calls: Comms
 
 
 def chronologies_section(ctx: Context) -> list[dict[str, Any]]:
-    from lantern.graph.build import entities_of
-
-    person_of = entities_of(ctx.conn, ctx.case_id, "Person")
+    people = clusters(ctx.conn, ctx.case_id, "Person")
     groups = top_groups(ctx)[:ctx.limits.charts]
     if not groups:
         return []
     # The case's calls and who uses which number, read once for every group (most of a
     # chronology's time at scale).
-    users = phone_numbers(ctx.conn, person_of)
+    users = phone_numbers(ctx.conn, people.entity_of)
     with load_frame(ctx.conn, ctx.case_id, only=("calls",), bulk=ctx.bulk) as calls:
-        return [chronology(ctx, group, person_of, calls, users) for group in groups]
+        return [chronology(ctx, group, people, calls, users) for group in groups]
 
 
 # ---- lines of enquiry, case review, forces ------------------------------------------------------

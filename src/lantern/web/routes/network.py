@@ -27,7 +27,7 @@ from lantern.commands.timeline import labeller
 from lantern.errors import LanternError
 from lantern.export.anx import write_anx
 from lantern.graph import query
-from lantern.graph.build import entities_of
+from lantern.graph.build import clusters
 from lantern.graph.chart import draw
 from lantern.graph.service import latest_network
 from lantern.graph.view import NetworkView, network_view
@@ -335,7 +335,7 @@ def chronology(session: Session, name: str, subject: str, start: date | None, en
         raise HTTPException(400, f"the period starts ({start}) after it ends ({end})")
     with session.case_action(Permission.READ, "timeline", "CONSULT", case=name) as (conn, case, note):
         found = build_timeline(conn, case.id, subject, start=start, end=end)
-        protected = protected_people(conn, case.id, found, entities_of(conn, case.id, "Person"))
+        protected = protected_people(conn, case.id, found, clusters(conn, case.id, "Person"))
         pseudonymiser = Pseudonymiser.of(conn, case.id, session.keys.pseudonym_key)
         label = labeller(found, protected, pseudonymiser)
 
