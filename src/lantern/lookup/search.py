@@ -178,17 +178,40 @@ def snippet(text: str, query: str, terms: Iterable[str]) -> str:
     return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
 
 
+# The four non-ASCII letters a case-insensitive regex matches to ASCII ones (Python's re docs):
+# casefold() maps two of them (K, long s); these two it leaves or makes two characters.
+_DOTTED_I = str.maketrans({"\u0130": "i", "\u0131": "i"})
+
+
+def folded(text: str) -> str:
+    """The text as a case-insensitive match of an ASCII query sees it, one character each."""
+    return text.translate(_DOTTED_I).casefold()
+
+
 @dataclass
 class Corpus:
-    """The case's reports and their lexical index, built once for many queries."""
+    """The case's reports, their lexical index and their folded text, built once for many queries."""
 
     reports: list[Report]
     index: LexicalIndex | None
+    folded: list[str]
 
     @classmethod
     def build(cls, conn: Connection, case_id: int) -> Corpus:
         reports = load_reports(conn, case_id)
-        return cls(reports, LexicalIndex([r.text for r in reports]) if reports else None)
+        return cls(reports, LexicalIndex([r.text for r in reports]) if reports else None,
+                   [folded(r.text) for r in reports])
+
+    def with_phrase(self, query: str) -> list[Report]:
+        """The reports with ``query`` as whole words, any case. An ASCII query is looked for as
+        a plain substring of the folded text first (a case-insensitive regex can match no text
+        that check misses), the regex only where it is found."""
+        phrase = re.compile(rf"\b{re.escape(query)}\b", re.IGNORECASE)  # whole words: "car" is not "carried"
+        if not query.isascii():
+            return [r for r in self.reports if phrase.search(r.text)]
+        wanted = query.casefold()
+        return [r for r, text in zip(self.reports, self.folded, strict=True)
+                if wanted in text and phrase.search(r.text)]
 
 
 def find_text(conn: Connection, case_id: int, query: str, limit: int,
@@ -201,11 +224,9 @@ def find_text(conn: Connection, case_id: int, query: str, limit: int,
     ranking = rank_similar(reports, text=query, limit=max(limit, 1) * 2, method="lexical",
                            index=corpus.index)
     scored = {h.report.record_id: (h.score, h.reason(), h.shared) for h in ranking.hits}
-    phrase = re.compile(rf"\b{re.escape(query)}\b", re.IGNORECASE)  # whole words: "car" is not "carried"
-    for report in reports:
-        if phrase.search(report.text):
-            score = scored.get(report.record_id, (0.0, "", ()))[0]
-            scored[report.record_id] = (1.0 + score, "phrase", ())
+    for report in corpus.with_phrase(query):
+        score = scored.get(report.record_id, (0.0, "", ()))[0]
+        scored[report.record_id] = (1.0 + score, "phrase", ())
     by_id = {r.record_id: r for r in reports}
     order = sorted(scored, key=lambda r: (-scored[r][0], r))[:limit]
     return [Hit("text", str(r), _report_label(by_id[r].schema, by_id[r].reference, by_id[r].date),
