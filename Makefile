@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-web clean vendor crash fuzz atheris
+.PHONY: demo test lint bench bench-web clean vendor crash faults fuzz atheris
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Lantern needs Python 3.11 or newer"; exit 1; }
@@ -39,6 +39,11 @@ bench-web: $(STAMP)
 # invariant checked: make crash [STORE=postgres] [PG_URL=...] [RUNS=40] [SEED=1]
 crash: $(STAMP)
 	$(BIN)/python tools/crash_harness.py --runs $(or $(RUNS),40) --seed $(or $(SEED),1) --store $(or $(STORE),sqlite) $(if $(PG_URL),--pg-url $(PG_URL))
+
+# Writes that fail under Lantern (a file-size limit, fsync EIO/ENOSPC), each run checked like a
+# crash: make faults [STORE=postgres] [PG_URL=...] [RUNS=28] [SEED=1]
+faults: $(STAMP)
+	$(BIN)/python tools/fault_harness.py --runs $(or $(RUNS),28) --seed $(or $(SEED),1) --store $(or $(STORE),sqlite) $(if $(PG_URL),--pg-url $(PG_URL))
 
 # Property-based fuzzing of every cleaner and parser with many more examples than `make test`
 # (docs/fuzzing.md); FUZZ_PROFILE=ci runs the quick derandomised set.

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import duckdb
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from lantern import __version__, analytics
@@ -48,11 +49,11 @@ from lantern.security.pseudonymise import Pseudonymiser
 from lantern.security.session import Session
 from lantern.security.setup import set_up
 from lantern.settings import SETTING_BY_NAME, Settings
-from lantern.store import queries
+from lantern.store import failures, queries
 
 
 class LanternGroup(TyperGroup):
-    """Turns LanternError into a one-line message and exit status 1."""
+    """Turns LanternError, and storage that refuses a write, into a one-line message and exit status 1."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -62,6 +63,13 @@ class LanternGroup(TyperGroup):
             raise typer.Exit(1) from None
         except duckdb.OutOfMemoryException as exc:
             err_console.print(f"[bold red]error:[/] {analytics.out_of_memory(exc, ctx.invoked_subcommand or 'lantern')}",
+                              highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except (OSError, DBAPIError) as exc:
+            why = failures.storage_failure(exc)
+            if why is None:
+                raise
+            err_console.print(f"[bold red]error:[/] {failures.storage_message(ctx.invoked_subcommand or 'lantern', why)}",
                               highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
