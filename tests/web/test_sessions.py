@@ -126,6 +126,28 @@ def test_an_unexpected_error_is_generic_with_an_incident_id(site, clock, caplog)
     assert body["incident"] in caplog.text and "RuntimeError" in caplog.text
 
 
+def test_storage_that_refuses_a_write_is_a_503_naming_no_path(site, clock, caplog):
+    """A full disk under a request (the kernel's own ENOSPC, from /dev/full): the user is told
+    to try later and tell the administrator; the log has what failed."""
+    app = create_app(site.settings, WebConfig(clock=clock))
+    full = APIRouter()
+
+    @full.get("/api/full")
+    def _full() -> None:
+        with open("/dev/full", "wb", buffering=0) as device:
+            device.write(b"x")
+
+    app.include_router(full)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/full")
+    assert response.status_code == 503
+    body = response.json()
+    assert "storage refused a write" in body["detail"] and "administrator" in body["detail"]
+    assert "/dev/full" not in response.text and "Traceback" not in response.text
+    assert f"storage failure {body['incident']}" in caplog.text
+    assert "no space left on the device" in caplog.text
+
+
 def test_no_route_changes_state_over_get(site, clock):
     """Every GET route, called by a logged-in analyst, only reads: the audit log gains nothing
     but reads (CONSULT, ACCESS) or refusals, and the records do not change."""

@@ -31,7 +31,7 @@ from lantern.errors import LanternError
 from lantern.security.keys import Keys
 from lantern.security.policy import AccessDenied
 from lantern.settings import Settings
-from lantern.store import Workspace
+from lantern.store import Workspace, failures
 from lantern.web.auth import Clock, WebSessions
 from lantern.web.context import CsrfRefused, LoginRequired, ReauthFailed, User, Web
 from lantern.web.jobs import JobRegistry
@@ -155,14 +155,25 @@ def create_app(settings: Settings, config: WebConfig | None = None) -> FastAPI:
         # Fail closed with a generic answer; the traceback goes to the server's log only, under
         # an id the user can quote (WS-5).
         incident = uuid.uuid4().hex[:12]
-        log.error("unexpected error %s on %s %s", incident, request.method, request.url.path,
-                  exc_info=exc)
-        message = f"something went wrong on the server (incident {incident}); nothing was changed"
+        storage = failures.storage_failure(exc)
+        if storage is not None:
+            # The disk, not a bug: the operator must act, and the user may try again later.
+            # What failed (a path, a server message) goes to the log only.
+            log.error("storage failure %s on %s %s: %s", incident, request.method,
+                      request.url.path, storage)
+            message = (f"the server could not store this (its storage refused a write, incident "
+                       f"{incident}); nothing was changed: tell the workspace's administrator")
+            status = 503
+        else:
+            log.error("unexpected error %s on %s %s", incident, request.method, request.url.path,
+                      exc_info=exc)
+            message = f"something went wrong on the server (incident {incident}); nothing was changed"
+            status = 500
         if wants_json(request):
             response: Response = JSONResponse({"detail": message, "incident": incident},
-                                              status_code=500)
+                                              status_code=status)
         else:
-            response = web.page(request, "error.html", {"message": message, "user": None}, 500)
+            response = web.page(request, "error.html", {"message": message, "user": None}, status)
         response.headers.update(SECURITY_HEADERS)
         response.headers["Cache-Control"] = "no-store"
         return response
