@@ -75,7 +75,7 @@ def test_postgres_disk_full_and_io_errors_are_storage_failures_others_are_not():
 def test_the_message_says_what_stopped_and_what_to_do():
     said = storage_message("ingest", "no space left on the device (/cases/lantern.db)")
     assert said.startswith("`lantern ingest` stopped: no space left on the device (/cases/lantern.db).")
-    assert "Only what it reported as done was committed" in said and "run it again" in said
+    assert "What it reported as done is committed" in said and "run it again to finish the rest" in said
 
 
 # ---- Lantern under the fault ---------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 A full disk, an I/O error or a file-size limit is not a user's mistake, but it is something
 the operator must fix, and the command must stop rather than carry on as if its write had
-landed: every command's work commits in transactions, so what a failed write leaves behind
-is rolled back and the command can be run again. The CLI turns these failures into one line
+landed: every command's work commits in transactions, so a failed write rolls back the one it
+was in, and running the command again finishes the job (tools/fault_harness.py checks both). The CLI turns these failures into one line
 on stderr (exit 1); anything else stays a real error with its traceback.
 """
 
@@ -52,5 +52,5 @@ def storage_failure(exc: BaseException) -> str | None:
 
 def storage_message(command: str, why: str) -> str:
     """The one line a command that stopped on a storage failure prints."""
-    return (f"`lantern {command}` stopped: {why}. Only what it reported as done was committed; "
-            "fix the storage (free space, check the disk), then run it again.")
+    return (f"`lantern {command}` stopped: {why}. What it reported as done is committed; "
+            "fix the storage (free space, check the disk), then run it again to finish the rest.")
