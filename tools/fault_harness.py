@@ -103,8 +103,7 @@ class Run:
 
 @dataclass
 class Prepared:
-    stages: list[crash.Stage]
-    archive: Path  # a good backup, for the restore stage
+    stages: list[crash.Stage]  # restore's restores a good backup made here
     largest: dict[str, int]  # per stage: the largest file an unfaulted run leaves (write limits)
 
 
@@ -120,8 +119,7 @@ def _largest_file(folder: Path) -> int:
 
 def prepare(store: crash.Store, work: Path, bulk_rows: int, only: list[str]) -> Prepared:
     stages = crash.prepare(store, work, bulk_rows, [s for s in only if s in CRASH_STAGES] or ["backup"])
-    base = next(s for s in stages if s.name == "backup").base if any(
-        s.name == "backup" for s in stages) else stages[0].base
+    base = next((s.base for s in stages if s.name != "ingest"), stages[0].base)  # one with data
     source = store.clone(base, "base-backup")
     crash.must(source, "backup", str(source.folder / "good.tar"))
     stages += [crash.Stage("restore", base, lambda p: crash.lantern_args(p, "restore", str(source.folder / "good.tar")),
@@ -134,7 +132,7 @@ def prepare(store: crash.Store, work: Path, bulk_rows: int, only: list[str]) -> 
         crash.run_argv(stage.argv(probe))
         largest[stage.name] = max(_largest_file(probe.folder), 1)
         store.drop(probe)
-    return Prepared(stages, source.folder / "good.tar", largest)
+    return Prepared(stages, largest)
 
 
 def _target(store: crash.Store, stage: crash.Stage, name: str) -> crash.Place:
