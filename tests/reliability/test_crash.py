@@ -104,6 +104,43 @@ def test_a_backup_killed_before_its_commit_leaves_no_backup_and_its_partial_is_r
     assert harness.backup_problems(store, place, harness.random.Random(3)) == []
 
 
+@pytest.mark.slow
+def test_a_restore_killed_while_placing_its_files_is_finished_by_running_it_again(store, store_kind: str):
+    """Killed after the database is in place but before the keys and the audit event: the
+    target is neither empty nor whole. Re-running the same restore finishes it (SQLite: the
+    partial files set aside, never deleted; PostgreSQL: after the database is re-created, as
+    the message says), and the killed run's staging copy of keys and data is removed."""
+    harness = _harness()
+    source = store.empty("source")
+    harness.must(source, "init")
+    harness.must(source, "ingest", str(harness.sample_path("nominals.csv")), "-p", "sample-nominals")
+    archive, other = source.folder / "backup.tar", source.folder / "other.tar"
+    harness.must(source, "backup", str(archive))
+    harness.must(source, "backup", str(other))
+    target = store.empty("target")
+
+    status = harness.kill_right_after(target, "lantern.commands.backup:_place_database", "restore", str(archive))
+
+    assert status == -9
+    assert list(target.folder.glob(".lantern-restore-*")), "the kill left no staging copy: wrong point"
+    assert harness.run_lantern(target, "restore", str(other)).returncode == 1  # another archive: refused
+    again = harness.run_lantern(target, "restore", str(archive))
+    if store_kind == "postgres":
+        assert again.returncode == 1 and "did not finish: drop and re-create the database" in again.stderr
+        database = store._database("target")
+        with store.admin.connect() as conn:
+            conn.execute(harness.text(f'DROP DATABASE "{database}" WITH (FORCE)'))
+            conn.execute(harness.text(f'CREATE DATABASE "{database}"'))
+        again = harness.run_lantern(target, "restore", str(archive))
+    else:
+        assert "did not finish: setting its files aside" in again.stdout
+        assert list(target.folder.glob(f"{harness.DB}.before-restore-*")), "the partial was not kept"
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not list(target.folder.glob(".lantern-restore-*"))  # no unaudited copy left behind
+    assert not list(target.folder.glob("*.restoring"))
+    assert harness.check_workspace(store, target) == []
+
+
 def test_the_checks_catch_a_half_written_source(tmp_path: Path):
     """The harness is only as good as its checks: a source with rows missing must be flagged."""
     harness = _harness()

@@ -11,6 +11,7 @@ by an administrator of that workspace, after its audit log has verified.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -43,7 +44,9 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")  # a stale WAL beside a restore
 
 
 STAGING = ".lantern-backup-"  # the archive is written in such a folder, then moved into place
-OWNER = "owner.pid"  # the writing process, so a later backup knows a killed one's leftovers
+RESTORE_STAGING = ".lantern-restore-"  # a restore checks the archive into such a folder first
+OWNER = "owner.pid"  # the writing process, so a later backup or restore knows a killed one's leftovers
+RESTORING = ".restoring"  # beside the workspace while a restore places its files: names the archive
 
 
 def _snapshot_database(workspace: Workspace, folder: Path) -> dict[str, Path]:
@@ -76,7 +79,7 @@ def backup(
         (Path(tmp) / OWNER).write_text(str(os.getpid()))
         partial = Path(tmp) / "backup.tar"
         with session.action(Permission.ADMIN_USERS, "backup", "DISCLOSE") as (conn, note):
-            stale = _remove_stale_staging(folder, Path(tmp))
+            stale = _remove_stale_staging(folder, Path(tmp), STAGING)
             # The write lock is held from here to the commit: no import, judgement or call load
             # can land between the database snapshot and the copy of the folders beside it.
             checkpoint = audit.make_checkpoint(conn, session.keys.signing_key, session.keys.witness)
@@ -106,12 +109,13 @@ def backup(
 # ---- restore ----------------------------------------------------------------------------------
 
 
-def _remove_stale_staging(folder: Path, mine: Path) -> list[str]:
-    """Remove what a killed backup left in ``folder``: its staging folder may hold a whole copy
-    of the workspace and its keys that no audit event names (it was killed before its commit).
-    A folder whose owner process still runs is another backup at work, and is left alone."""
+def _remove_stale_staging(folder: Path, mine: Path, prefix: str) -> list[str]:
+    """Remove what a killed backup or restore left in ``folder``: its staging folder may hold a
+    whole copy of the workspace and its keys that no audit event names (it was killed before
+    its commit). A folder whose owner process still runs is another one at work, and is left
+    alone."""
     removed = []
-    for staged in sorted(folder.glob(f"{STAGING}*")):
+    for staged in sorted(folder.glob(f"{prefix}*")):
         if staged == mine or not staged.is_dir():
             continue
         try:
@@ -170,25 +174,57 @@ def _place_database(workspace: Workspace, manifest: archive_io.Manifest, staged:
         archive_io.restore_postgres(workspace.url, dump)
 
 
-def _restore_files(archive: Path, workspace: Workspace, keys: Keys, data: Path | None,
+def restoring_marker(workspace: Workspace, keys: Keys) -> Path:
+    """The file that says a restore is placing its files here, and from which archive."""
+    beside = workspace.path if workspace.path is not None else keys.folder
+    return beside.with_name(beside.name + RESTORING)
+
+
+def _interrupted_restore_of(marker: Path, digest: str) -> bool:
+    """Whether the target holds what an earlier restore of this same archive placed before it
+    was stopped (killed, or its storage failed) short of its audit event."""
+    try:
+        return bool(json.loads(marker.read_text()).get("sha256") == digest)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _check_target(archive: Path, workspace: Workspace, occupied: list[str], force: bool,
+                  interrupted: bool) -> None:
+    if not occupied or (force and workspace.path is not None):
+        return
+    if interrupted and workspace.path is not None:
+        console.print(f"An earlier restore of {archive} here did not finish: setting its files aside")
+        return
+    if interrupted:
+        raise LanternError(f"an earlier restore of {archive} into {workspace.display_url} did not "
+                           "finish: drop and re-create the database (dropdb, createdb), then run it again")
+    # A PostgreSQL database cannot be set aside by a rename: it must be a fresh one.
+    how = ("pass --force to set the existing one aside" if workspace.path
+           else "create an empty database for it (createdb)")
+    raise LanternError(f"the target is not empty ({', '.join(occupied)}): restore into an "
+                       f"empty workspace, or {how}")
+
+
+def _restore_files(archive: Path, digest: str, workspace: Workspace, keys: Keys, data: Path | None,
                    force: bool) -> archive_io.Manifest:
     """Check the archive into a private staging folder, then put everything in its place."""
     staging_parent = workspace.path.parent if workspace.path else keys.folder.parent
     staging_parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=staging_parent, prefix=".lantern-restore-") as tmp:
+    marker = restoring_marker(workspace, keys)
+    with tempfile.TemporaryDirectory(dir=staging_parent, prefix=RESTORE_STAGING) as tmp:
         staged = Path(tmp)
+        (staged / OWNER).write_text(str(os.getpid()))
+        _remove_stale_staging(staging_parent, staged, RESTORE_STAGING)
         manifest = archive_io.extract_verified(archive, staged)
         if manifest.backend != workspace.dialect:
             raise LanternError(f"{archive} is a {manifest.backend} backup; restore it into a "
                                f"{manifest.backend} workspace, not {workspace.dialect}")
         folders = [keys.folder] + ([data] if data else [])
-        occupied = _occupied(workspace, folders)
-        if occupied and (not force or workspace.path is None):
-            # A PostgreSQL database cannot be set aside by a rename: it must be a fresh one.
-            how = ("pass --force to set the existing one aside" if workspace.path
-                   else "create an empty database for it (createdb)")
-            raise LanternError(f"the target is not empty ({', '.join(occupied)}): restore into an "
-                               f"empty workspace, or {how}")
+        _check_target(archive, workspace, _occupied(workspace, folders), force,
+                      _interrupted_restore_of(marker, digest))
+        marker.write_text(json.dumps({"sha256": digest, "archive": str(archive.resolve()),
+                                      "pid": os.getpid()}))
         _set_aside(folders + (_database_files(workspace) if workspace.path else []))
         workspace.dispose()  # no pooled connection may outlive the database it points at
         _place_database(workspace, manifest, staged)
@@ -211,7 +247,11 @@ def restore(
     settings = settings_of(ctx)
     workspace = Workspace(settings.db)
     keys = Keys.for_workspace(workspace, settings.key_dir)
-    manifest = _restore_files(archive, workspace, keys, CallStore.folder_of(workspace, settings.data_dir), force)
+    if not archive.is_file():
+        raise LanternError(f"{archive}: no such file")
+    digest = archive_io.file_sha256(archive)
+    manifest = _restore_files(archive, digest, workspace, keys,
+                              CallStore.folder_of(workspace, settings.data_dir), force)
     upgraded_from = None
     if workspace.revision() != workspace.head_revision():
         upgraded_from = workspace.revision()
@@ -222,9 +262,10 @@ def restore(
         if not report.ok:
             raise LanternError(f"the restored audit log does not verify: {report.problems[0]}")
         note.objects = [f"file:{archive.name}"]
-        note.detail = {"sha256": archive_io.file_sha256(archive), "source": manifest.source,
+        note.detail = {"sha256": digest, "source": manifest.source,
                        "backed_up_at": manifest.created_at, "backed_up_by": manifest.created_by,
                        "audit_events": manifest.audit_events, "upgraded_from": upgraded_from}
+    restoring_marker(workspace, keys).unlink(missing_ok=True)  # finished: its event is committed
     console.print(f"Restored {archive} (backed up {manifest.created_at} by {manifest.created_by}) "
                   f"into {session.workspace.display_url}; audit log verified: {report.events:,} "
                   f"events, {report.checkpoints} checkpoints")
