@@ -9,7 +9,9 @@ it after a seeded random delay, and then checks the workspace. The stages, in tu
 * backup: ``lantern backup``;
 * audit: a burst of audited commands in one process (status, search, ``audit checkpoint``,
   an export, which is a DISCLOSE and signs a checkpoint into the witness file), so that kills
-  land inside audit appends and checkpoint writes.
+  land inside audit appends and checkpoint writes;
+* restore: ``lantern restore`` of a backup of the loaded samples into an empty workspace
+  (killed part-way, the target is half placed: running it again must finish it).
 
 After each kill:
 
@@ -332,6 +334,10 @@ class Stage:
     argv: Callable[[Place], list[str]]  # the command, for a clone of base
     operation: str | None  # its audit operation ("killed before/after a commit"); None: any
     seconds: float = 0.0  # how long it takes unkilled (calibration)
+    fresh: bool = False  # the command runs on an empty place (a restore), not on a clone of base
+
+    def place(self, store: Store, name: str) -> Place:
+        return store.empty(name) if self.fresh else store.clone(self.base, name)
 
 
 def bulk_nominals(path: Path, rows: int) -> Path:
@@ -365,7 +371,7 @@ def timed(argv: list[str]) -> float:
     return time.perf_counter() - started
 
 
-ALL_STAGES = ("ingest", "resolve", "judge", "network", "backup", "audit")
+ALL_STAGES = ("ingest", "resolve", "judge", "network", "backup", "audit", "restore")
 
 
 def prepare(store: Store, work: Path, bulk_rows: int, only: list[str] | None = None) -> list[Stage]:
@@ -390,6 +396,11 @@ def prepare(store: Store, work: Path, bulk_rows: int, only: list[str] | None = N
         Stage("backup", loaded, lambda p: lantern_args(p, "backup", str(p.folder / "backup.tar")), "backup"),
         Stage("audit", loaded, lambda p: burst_args(p, BURST_ROUNDS), None),
     ]
+    if "restore" in wanted:
+        archive = work / "restore-source.tar"
+        must(store.clone(loaded, "base-backup"), "backup", str(archive))
+        stages.append(Stage("restore", loaded, lambda p: lantern_args(p, "restore", str(archive)),
+                            "restore", fresh=True))
     if "judge" in wanted or "network" in wanted:
         resolved = store.clone(loaded, "base-resolved")
         stages[1].seconds = timed(lantern_args(resolved, "resolve"))
@@ -401,7 +412,7 @@ def prepare(store: Store, work: Path, bulk_rows: int, only: list[str] | None = N
     stages = sorted((s for s in stages if s.name in wanted), key=lambda s: ALL_STAGES.index(s.name))
     for stage in stages:
         if not stage.seconds:
-            probe = store.clone(stage.base, f"probe-{stage.name}")
+            probe = stage.place(store, f"probe-{stage.name}")
             stage.seconds = timed(stage.argv(probe))
             store.drop(probe)
     return stages
@@ -560,8 +571,44 @@ def backup_problems(store: Store, place: Place, rng: random.Random) -> list[str]
     return problems
 
 
+def restored(store: Store, place: Place) -> int:
+    """1 if a restore's event is in the target's log (it committed), else 0."""
+    if store.kind == "sqlite" and not (place.folder / DB).exists():
+        return 0  # not there yet (and opening it would create an empty file in the target)
+    try:
+        return 1 if count_operation(place, "restore") else 0
+    except Exception:  # noqa: BLE001 - killed before the database (or its schema) was in place
+        return 0
+
+
+def recreate(store: Store, place: Place) -> None:
+    """What the restore asks of a PostgreSQL target it left half placed: a fresh database."""
+    if isinstance(store, PostgresStore):
+        database = store._database(place.name)
+        with store.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+
+
+def restore_rerun_problems(store: Store, place: Place, stage: Stage) -> list[str]:
+    """A killed restore, run again, finishes (on PostgreSQL after the database is re-created,
+    when it asks for that), leaves no staging copy or marker, and the workspace holds."""
+    done = None if restored(store, place) else run_argv(stage.argv(place))
+    if done is not None and done.returncode != 0 and "drop and re-create the database" in done.stderr:
+        recreate(store, place)
+        done = run_argv(stage.argv(place))
+    if done is not None and done.returncode != 0:
+        return [f"re-run failed (exit {done.returncode}): {(done.stdout + done.stderr).strip()[-300:]}"]
+    problems = [f"a killed restore's staging folder was left: {p.name}"
+                for p in place.folder.glob(".lantern-restore-*")]
+    problems += [f"a restore marker was left: {p.name}" for p in place.folder.glob("*.restoring")]
+    return problems + check_workspace(store, place)
+
+
 def rerun_problems(store: Store, place: Place, stage: Stage, rng: random.Random) -> list[str]:
     """Re-running the killed command must finish the job."""
+    if stage.fresh:
+        return restore_rerun_problems(store, place, stage)
     if stage.name == "backup" and (place.folder / "backup.tar").exists():
         done = None  # the backup was made before the kill: a second one would be refused ("exists")
     else:
@@ -593,16 +640,17 @@ class Run:
 
 
 def one_run(store: Store, number: int, stage: Stage, delay: float, rng: random.Random) -> Run:
-    place = store.clone(stage.base, f"run-{number:04d}")
-    before = count_operation(place, stage.operation)
+    place = stage.place(store, f"run-{number:04d}")
+    before = 0 if stage.fresh else count_operation(place, stage.operation)
     finished_in = kill_after(stage.argv(place), delay)
     if finished_in is not None:
         # The machine got faster than at calibration: aim the next kills at the real duration.
         stage.seconds = finished_in
-    after = count_operation(place, stage.operation)
+    after = restored(store, place) if stage.fresh else count_operation(place, stage.operation)
     outcome = "finished first" if finished_in is not None else (
         "killed after a commit" if after > before else "killed before commit")
-    run = Run(number, stage.name, delay, outcome, check_workspace(store, place))
+    # A killed restore's target may be half placed: what must hold is that re-running finishes it.
+    run = Run(number, stage.name, delay, outcome, [] if stage.fresh else check_workspace(store, place))
     if not run.problems:
         run.problems = rerun_problems(store, place, stage, rng)
     if run.problems:

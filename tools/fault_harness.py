@@ -87,8 +87,8 @@ STAGE_FAULTS = {"ingest": WRITE_FAULTS, "resolve": WRITE_FAULTS, "judge": WRITE_
 FSYNCS = {"backup": 1, "restore": 4, "init": 2}
 SUCCESS = {"ingest": "rows loaded", "backup": "Backed up", "restore": "Restored",
            "init": "Created", "resolve": "Resolved", "judge": "Judged", "network": "Network:"}
-CRASH_STAGES = ["ingest", "resolve", "judge", "network", "backup"]
-ALL_STAGES = (*CRASH_STAGES, "restore", "init")
+CRASH_STAGES = ["ingest", "resolve", "judge", "network", "backup", "restore"]  # prepared by crash_harness
+ALL_STAGES = (*CRASH_STAGES, "init")
 
 
 @dataclass
@@ -119,25 +119,15 @@ def _largest_file(folder: Path) -> int:
 
 def prepare(store: crash.Store, work: Path, bulk_rows: int, only: list[str]) -> Prepared:
     stages = crash.prepare(store, work, bulk_rows, [s for s in only if s in CRASH_STAGES] or ["backup"])
-    base = next((s.base for s in stages if s.name != "ingest"), stages[0].base)  # one with data
-    source = store.clone(base, "base-backup")
-    crash.must(source, "backup", str(source.folder / "good.tar"))
-    stages += [crash.Stage("restore", base, lambda p: crash.lantern_args(p, "restore", str(source.folder / "good.tar")),
-                           "restore"),
-               crash.Stage("init", base, lambda p: crash.lantern_args(p, "init"), "init")]
+    stages.append(crash.Stage("init", stages[0].base, lambda p: crash.lantern_args(p, "init"), "init", fresh=True))
     stages = [s for s in stages if s.name in only]
     largest = {}
     for stage in stages:  # how big the files get unfaulted: the write limits are drawn below it
-        probe = _target(store, stage, "probe-size")
+        probe = stage.place(store, "probe-size")
         crash.run_argv(stage.argv(probe))
         largest[stage.name] = max(_largest_file(probe.folder), 1)
         store.drop(probe)
     return Prepared(stages, largest)
-
-
-def _target(store: crash.Store, stage: crash.Stage, name: str) -> crash.Place:
-    """Where the stage runs: an empty place for restore and init, else a clone of its base."""
-    return store.empty(name) if stage.name in ("restore", "init") else store.clone(stage.base, name)
 
 
 def _said_problems(stage: str, done: subprocess.CompletedProcess[str], fired: bool) -> list[str]:
@@ -174,8 +164,8 @@ def _reported_loads_problems(store: crash.Store, place: crash.Place, stage: cras
 
 def _state_problems(store: crash.Store, place: crash.Place, stage: crash.Stage, failed: bool,
                     events_before: int) -> list[str]:
-    if stage.name in ("restore", "init") and failed:
-        return []  # nothing to check but that the re-run can finish (below)
+    if stage.fresh and failed:
+        return []  # a half-made workspace: what must hold is that the re-run finishes it (below)
     problems = crash.check_workspace(store, place)
     if stage.name == "backup" and failed:
         if (place.folder / "backup.tar").exists():
@@ -189,8 +179,8 @@ def _state_problems(store: crash.Store, place: crash.Place, stage: crash.Stage, 
 
 def _rerun_problems(store: crash.Store, place: crash.Place, stage: crash.Stage,
                     rng: random.Random, failed: bool) -> list[str]:
-    if stage.name not in ("restore", "init"):
-        return crash.rerun_problems(store, place, stage, rng)
+    if stage.name != "init":
+        return crash.rerun_problems(store, place, stage, rng)  # a restore's: crash.restore_rerun_problems
     if not failed:
         return crash.check_workspace(store, place)
     done = crash.run_argv(stage.argv(place))
@@ -211,8 +201,8 @@ def one_run(store: crash.Store, prepared: Prepared, number: int, stage: crash.St
     amount = (write_limit(rng, prepared.largest[stage.name]) if fault == "write-limit"
               else rng.randint(1, FSYNCS[stage.name]))
     run = Run(number, stage.name, fault, amount)
-    place = _target(store, stage, f"run-{number:04d}")
-    before = crash.count_operation(place, stage.operation) if stage.name not in ("restore", "init") else 0
+    place = stage.place(store, f"run-{number:04d}")
+    before = 0 if stage.fresh else crash.count_operation(place, stage.operation)
     done = crash.run_argv(faulted_argv(stage.argv(place), fault, amount))
     fired = FIRED in done.stderr
     failed = done.returncode != 0
