@@ -715,6 +715,20 @@ def summarise(results: list[Run]) -> dict[str, object]:
             "outcomes": dict(Counter(f"{r.stage}: {r.outcome}" for r in sorted(results, key=lambda r: r.stage)))}
 
 
+def finish(summary: dict[str, Any], work: Path, json_path: Path | None, keep: bool) -> int:
+    """Print the summary (and write it to ``json_path``); exit status 1 on any violation, whose
+    workspaces stay in ``work``; otherwise ``work`` is removed unless ``keep``."""
+    print(json.dumps(summary, indent=2))
+    if json_path:
+        json_path.write_text(json.dumps(summary, indent=2) + "\n")
+    if summary["violations"]:
+        print(f"violating workspaces kept in {work}")
+        return 1
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -737,16 +751,8 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     results = crash_runs(args.runs, args.seed, work, args.rows, args.stage, args.max_seconds,
                          store=args.store, pg_url=args.pg_url)
-    summary = {"store": args.store, "seed": args.seed, **summarise(results)}
-    print(json.dumps(summary, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=2) + "\n")
-    if summary["violations"]:
-        print(f"violating workspaces kept in {work}")
-        return 1
-    if not args.workdir:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return finish({"store": args.store, "seed": args.seed, **summarise(results)}, work, args.json,
+                  keep=args.workdir is not None)
 
 
 if __name__ == "__main__":

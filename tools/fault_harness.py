@@ -32,10 +32,8 @@ PostgreSQL's own files are the server's: there the write limit reaches the clien
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -275,16 +273,8 @@ def main() -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="lantern-faults-"))
     work.mkdir(parents=True, exist_ok=True)
     results = fault_runs(args.runs, args.seed, work, args.rows, args.stage, store=args.store, pg_url=args.pg_url)
-    summary = {"store": args.store, "seed": args.seed, **summarise(results)}
-    print(json.dumps(summary, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=2) + "\n")
-    if summary["violations"]:
-        print(f"violating workspaces kept in {work}")
-        return 1
-    if not args.workdir:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return crash.finish({"store": args.store, "seed": args.seed, **summarise(results)}, work, args.json,
+                        keep=args.workdir is not None)
 
 
 if __name__ == "__main__":
