@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,7 +66,7 @@ class LanternGroup(TyperGroup):
             err_console.print(f"[bold red]error:[/] {analytics.out_of_memory(exc, ctx.invoked_subcommand or 'lantern')}",
                               highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
-        except (OSError, DBAPIError) as exc:
+        except (OSError, DBAPIError, sqlite3.Error) as exc:  # sqlite3's own: the backup API
             why = failures.storage_failure(exc)
             if why is None:
                 raise

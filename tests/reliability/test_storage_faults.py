@@ -59,7 +59,7 @@ def test_sqlite_that_is_full_is_a_storage_failure_and_its_other_errors_are_not(t
         with pytest.raises(OperationalError) as missing:
             conn.execute(text("SELECT * FROM no_such_table"))
     engine.dispose()
-    assert storage_failure(full.value) == "the SQLite workspace could not be written: database or disk is full"
+    assert storage_failure(full.value) == "SQLite could not write: database or disk is full"
     assert storage_failure(missing.value) is None  # a bug stays a bug, with its traceback
     assert storage_failure(sqlite3.OperationalError("disk I/O error")) is not None
 
@@ -99,7 +99,7 @@ def test_an_ingest_whose_writes_fail_stops_clearly_and_a_rerun_loads_every_row(f
     assert faults.FIRED in done.stderr, "the limit was not reached: the test proves nothing"
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert "error: `lantern ingest` stopped: the SQLite workspace could not be written: disk I/O error" in done.stderr
+    assert "error: `lantern ingest` stopped: SQLite could not write: disk I/O error" in done.stderr
     assert "rows loaded" not in done.stdout
     assert crash.check_workspace(store, place) == []
     rerun = crash.run_argv(argv)
@@ -113,10 +113,16 @@ def test_an_ingest_whose_writes_fail_stops_clearly_and_a_rerun_loads_every_row(f
     assert loaded == 2_000  # every row of the file, none twice
 
 
-@pytest.mark.parametrize("fault", ["fsync-eio", "fsync-enospc"])
-def test_a_backup_whose_fsync_fails_leaves_no_archive_and_no_event(faults, tmp_path: Path, fault: str):
+@pytest.mark.parametrize(("fault", "amount", "why"), [
+    ("fsync-eio", 1, STORAGE_ERRNOS[errno.EIO]),
+    ("fsync-enospc", 1, STORAGE_ERRNOS[errno.ENOSPC]),
+    ("write-limit", 100_000, "SQLite could not write: disk I/O error"),  # in SQLite's backup API
+])
+def test_a_backup_whose_writes_fail_leaves_no_archive_and_no_event(faults, tmp_path: Path, fault: str,
+                                                                   amount: int, why: str):
     """fsync failing once and then succeeding is Linux after a failed writeback: a backup that
-    carried on would hand over an archive that may not be on disk."""
+    carried on would hand over an archive that may not be on disk. The write limit fails the
+    database snapshot, written by SQLite's backup API (its error is sqlite3's, unwrapped)."""
     crash = faults.crash
     store = crash.make_store("sqlite", tmp_path)
     place = store.empty("ws")
@@ -125,10 +131,10 @@ def test_a_backup_whose_fsync_fails_leaves_no_archive_and_no_event(faults, tmp_p
     archive = place.folder / "backup.tar"
     argv = crash.lantern_args(place, "backup", str(archive))
 
-    done = crash.run_argv(faults.faulted_argv(argv, fault, 1))
+    done = crash.run_argv(faults.faulted_argv(argv, fault, amount))
 
+    assert faults.FIRED in done.stderr
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    why = STORAGE_ERRNOS[errno.EIO if fault == "fsync-eio" else errno.ENOSPC]
     assert f"error: `lantern backup` stopped: {why}." in done.stderr
     assert "Backed up" not in done.stdout
     assert not archive.exists()

@@ -42,7 +42,7 @@ def storage_failure(exc: BaseException) -> str | None:
         return f"{STORAGE_ERRNOS[exc.errno]}{where}"
     if isinstance(exc, sqlite3.Error):
         said = str(exc)
-        return f"the SQLite workspace could not be written: {said}" if said in SQLITE_MESSAGES else None
+        return f"SQLite could not write: {said}" if said in SQLITE_MESSAGES else None
     sqlstate = getattr(exc, "sqlstate", None)
     if _postgres_storage(sqlstate):
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else sqlstate
