@@ -202,7 +202,7 @@ def one_run(store: crash.Store, prepared: Prepared, number: int, stage: crash.St
     place = stage.place(store, f"run-{number:04d}")
     before = 0 if stage.fresh else crash.count_operation(place, stage.operation)
     done = crash.run_argv(faulted_argv(stage.argv(place), fault, amount))
-    fired = FIRED in done.stderr
+    fired = FIRED in done.stderr or "SIGXFSZ" in done.stderr  # or in a child it started (pg_dump)
     failed = done.returncode != 0
     run.outcome = ("stopped with an error" if failed else "completed despite it") if fired else (
         "not reached" if not failed else "failed without the fault")

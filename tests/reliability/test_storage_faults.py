@@ -160,3 +160,23 @@ def test_seeded_faults_break_no_invariant_on_postgres(faults, tmp_path: Path, pg
     assert [r.stage for r in results] == ["backup", "restore", "init"]
     violations = {f"{r.number} {r.stage} {r.fault} {r.amount}": r.problems for r in results if r.problems}
     assert not violations
+
+
+def test_a_pg_dump_killed_by_the_file_size_limit_is_named(faults, tmp_path: Path, pg_admin):
+    """pg_dump is a child process: past the limit the kernel kills it with SIGXFSZ (exec resets
+    the caught signal), and the backup says so instead of 'failed (exit -25)'."""
+    crash = faults.crash
+    store = crash.make_store("postgres", tmp_path, PG_ADMIN_URL)
+    try:
+        place = store.empty("ws")
+        crash.must(place, "init")
+        crash.must(place, "ingest", str(crash.sample_path("nominals.csv")), "-p", "sample-nominals")
+        archive = place.folder / "backup.tar"
+        done = crash.run_argv(faults.faulted_argv(crash.lantern_args(place, "backup", str(archive)),
+                                                  "write-limit", 8 * 1024))
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert "pg_dump was killed by SIGXFSZ (File size limit exceeded)" in done.stderr
+        assert not archive.exists() and crash.count_operation(place, "backup") == 0
+        assert crash.check_workspace(store, place) == []
+    finally:
+        store.close()

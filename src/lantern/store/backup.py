@@ -24,6 +24,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tarfile
@@ -154,6 +155,10 @@ def _run_pg_tool(args: list[str], url: str) -> None:
         raise LanternError(f"{args[0]} not found: install the PostgreSQL client tools "
                            "(e.g. apt-get install postgresql-client)")
     done = subprocess.run(args, env=_pg_env(url), capture_output=True, text=True, check=False)
+    if done.returncode < 0:  # killed: by SIGXFSZ, its file grew past the size limit
+        signum = -done.returncode
+        raise LanternError(f"{args[0]} was killed by {signal.Signals(signum).name} "
+                           f"({signal.strsignal(signum)}); nothing was backed up or restored")
     if done.returncode != 0:
         tail = " ".join(done.stderr.strip().splitlines()[-3:])
         raise LanternError(f"{args[0]} failed (exit {done.returncode}): {tail}")
